@@ -1,0 +1,40 @@
+/**
+ * The `dvs` command: one subcommand per tool. Each returns its exit code; nothing here calls
+ * process.exit, so tests can drive `main()` directly.
+ */
+import { demoCommand } from './demo.ts';
+import { evalCommand } from './eval.ts';
+import { processIo, type CliIo } from './io.ts';
+import { simCommand } from './sim.ts';
+
+const USAGE = `dvs — DroneVoxelServer
+
+usage: dvs <command> [options]    (dvs <command> --help for its options)
+
+commands:
+  sim    render a scenario into camera videos and ground truth
+  eval   score tracks against ground truth (Pd, FAR, CEP50, GOSPA, bird flags)
+  demo   render the built-in demo site and show what the pipeline sees
+`;
+
+type Command = (argv: string[], io?: CliIo) => Promise<number>;
+
+const commands: Record<string, Command> = {
+  sim: simCommand,
+  eval: evalCommand,
+  demo: demoCommand,
+};
+
+export async function main(argv: string[], io: CliIo = processIo): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
+    io.stdout(USAGE);
+    return name === undefined ? 2 : 0;
+  }
+  const cmd = commands[name];
+  if (!cmd) {
+    io.stderr(`dvs: unknown command '${name}'\n${USAGE}`);
+    return 2;
+  }
+  return cmd(rest, io);
+}

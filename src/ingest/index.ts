@@ -1,0 +1,1 @@
+export { probeVideo, decodeGrayFrames, decodeAllGray, type ProbeInfo } from './ffmpeg-file.ts';
