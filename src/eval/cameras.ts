@@ -2,8 +2,9 @@
  * The cameras `dvs eval` uses to decide which truth instants count: the true cameras of
  * truth-cameras.json (beside truth.jsonl, or --truth-cameras), resolutions filled in from the
  * site config when absent; without a truth-cameras file, the site config's own cameras (with a
- * warning, since those poses are only the reported ones). Clocks and rolling shutter are not
- * needed: visibility is a geometric test at the truth instant.
+ * warning, since those poses are only the reported ones). Clocks and rolling shutter are kept
+ * when given (visibility itself is a geometric test at the truth instant; the signal meter
+ * needs them to find a target in a frame stamped on the camera's own clock).
  */
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -56,7 +57,7 @@ export async function loadEvalCameras(o: CameraSourceOptions): Promise<EvalCamer
         resolution = sc.resolution;
         resAt = `${o.configPath}: camera ${id} rtp_config`;
       }
-      cameras.push(makeCamera({ id, resolution, pose: field(c, 'pose', at), intrinsics: field(c, 'intrinsics', at) }, at, resAt));
+      cameras.push(makeCamera({ id, resolution, pose: field(c, 'pose', at), intrinsics: field(c, 'intrinsics', at), clock: c['clock'], rolling_shutter: c['rolling_shutter'] }, at, resAt));
     }
     return { cameras, source: path, warnings: [] };
   }
@@ -72,7 +73,7 @@ export async function loadEvalCameras(o: CameraSourceOptions): Promise<EvalCamer
   return { cameras, source: o.configPath!, warnings: [warning] };
 }
 
-function makeCamera(c: { id: string; resolution: unknown; pose: unknown; intrinsics: unknown }, at: string, resAt: string): Camera {
+function makeCamera(c: { id: string; resolution: unknown; pose: unknown; intrinsics: unknown; clock?: unknown; rolling_shutter?: unknown }, at: string, resAt: string): Camera {
   const r = c.resolution;
   if (!Array.isArray(r) || r.length !== 2 || !r.every((x) => Number.isInteger(x) && (x as number) > 0)) {
     throw new EvalInputError(`${resAt}: "resolution" must be [width, height] in positive integers`);
@@ -90,6 +91,16 @@ function makeCamera(c: { id: string; resolution: unknown; pose: unknown; intrins
       p1: opt(k, 'p1', `${at}.intrinsics`), p2: opt(k, 'p2', `${at}.intrinsics`),
     },
   };
+  if (c.clock !== undefined && c.clock !== null) {
+    const ck = asObject(c.clock, `${at}.clock`);
+    params.clock = { offset_ms: opt(ck, 'offset_ms', `${at}.clock`), drift_ppm: opt(ck, 'drift_ppm', `${at}.clock`) };
+  }
+  if (c.rolling_shutter !== undefined && c.rolling_shutter !== null) {
+    const rs = asObject(c.rolling_shutter, `${at}.rolling_shutter`);
+    const dir = rs['direction'] ?? 'down';
+    if (dir !== 'down' && dir !== 'up') throw new EvalInputError(`${at}.rolling_shutter: "direction" must be "down" or "up"`);
+    params.rolling_shutter = { line_us: num(rs, 'line_us', `${at}.rolling_shutter`), direction: dir };
+  }
   try {
     return new Camera(params);
   } catch (err) {

@@ -1,39 +1,35 @@
 /**
- * The few camera fields `dvs eval` needs from a site.yaml, read straight from the YAML.
- * Kept apart so it can be switched to `loadSiteConfig` (src/config) once that exists.
+ * The few camera fields `dvs eval` needs from a site.yaml, through the validated site loader
+ * (so a broken site.yaml is refused with every mistake listed, as everywhere else).
  */
-import { parse } from 'yaml';
-import { EvalInputError, readText } from './io.ts';
+import { ConfigError, loadSiteConfig } from '../config/index.ts';
+import { EvalInputError } from './io.ts';
 
 export interface SiteCamera {
   id: string;
-  /** `rtp_config.resolution`, unchecked. */
+  /** `rtp_config.resolution`, when given. */
   resolution: unknown;
-  /** `pose`, else `approx_pose`, unchecked. */
+  /** `pose`, else `approx_pose`. */
   pose: unknown;
-  /** `intrinsics`, else `intrinsics_guess`, unchecked. */
+  /** `intrinsics`, else `intrinsics_guess`. */
   intrinsics: unknown;
+  clock?: unknown;
+  rolling_shutter?: unknown;
 }
 
 export async function readSiteCameras(path: string): Promise<SiteCamera[]> {
-  let doc: unknown;
   try {
-    doc = parse(await readText(path));
+    const cfg = loadSiteConfig(path);
+    return cfg.cameras.map((c) => ({
+      id: c.id,
+      resolution: c.rtp_config?.resolution,
+      pose: c.pose ?? c.approx_pose,
+      intrinsics: c.intrinsics ?? c.intrinsics_guess,
+      clock: c.clock,
+      rolling_shutter: c.rolling_shutter,
+    }));
   } catch (err) {
-    if (err instanceof EvalInputError) throw err;
-    throw new EvalInputError(`${path}: invalid YAML: ${(err as Error).message}`);
+    if (err instanceof ConfigError) throw new EvalInputError(`invalid site config:\n${err.message}`);
+    throw err;
   }
-  const cams = (doc as { cameras?: unknown } | null)?.cameras;
-  if (!Array.isArray(cams)) throw new EvalInputError(`${path}: "cameras" must be a list`);
-  return cams.map((c: unknown, i) => {
-    const o = (typeof c === 'object' && c !== null ? c : {}) as Record<string, unknown>;
-    if (typeof o['id'] !== 'string') throw new EvalInputError(`${path}: cameras[${i}].id must be a string`);
-    const rtp = o['rtp_config'] as Record<string, unknown> | undefined;
-    return {
-      id: o['id'],
-      resolution: typeof rtp === 'object' && rtp !== null ? rtp['resolution'] : undefined,
-      pose: o['pose'] ?? o['approx_pose'],
-      intrinsics: o['intrinsics'] ?? o['intrinsics_guess'],
-    };
-  });
 }

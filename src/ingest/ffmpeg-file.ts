@@ -34,7 +34,10 @@ export async function probeVideo(path: string): Promise<ProbeInfo> {
  * fresh-per-slot view valid until the next iteration.
  */
 export async function* decodeGrayFrames(path: string, width: number, height: number): AsyncGenerator<{ index: number; frame: Uint8Array }> {
-  const proc = spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-nostdin', '-i', path, '-f', 'rawvideo', '-pix_fmt', 'gray', 'pipe:1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-nostdin', '-i', path,
+    // Every coded frame exactly once: FFmpeg's default constant-rate output would duplicate and
+    // drop frames whenever container timestamps (Matroska: whole ms) jitter around 1/fps.
+    '-fps_mode', 'passthrough', '-f', 'rawvideo', '-pix_fmt', 'gray', 'pipe:1'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   proc.stderr.setEncoding('utf8');
   proc.stderr.on('data', (d: string) => { stderr = (stderr + d).slice(-2000); });

@@ -37,11 +37,19 @@ export function encoderArgs(o: EncoderOptions): string[] {
         '-x265-params', `log-level=error:keyint=${o.gop}:min-keyint=${o.gop}:scenecut=0`];
       break;
     case 'mjpeg':
-      // Every JPEG frame is a key frame; the rate controller picks the quantiser per frame.
-      codec = ['-c:v', 'mjpeg', ...rc, '-pix_fmt', 'yuvj420p'];
+      // MJPEG cameras are set by a quality, not a bitrate (and FFmpeg's one-pass MJPEG rate
+      // control undershoots its target several-fold on smooth sky). The configured bitrate picks
+      // a fixed quantiser from the bits per pixel it allows: q = clamp(round(4 / bpp), 2, 31).
+      codec = ['-c:v', 'mjpeg', '-q:v', String(mjpegQuantiser(o)), '-pix_fmt', 'yuvj420p'];
       break;
   }
   return [...common, ...codec, '-map_metadata', '-1', '-fflags', '+bitexact', '-flags:v', '+bitexact', '-f', 'matroska', '-y', o.path];
+}
+
+/** JPEG quantiser for a camera configured by bitrate (see {@link encoderArgs}). */
+export function mjpegQuantiser(o: Pick<EncoderOptions, 'bitrateKbps' | 'width' | 'height' | 'fps'>): number {
+  const bpp = (o.bitrateKbps * 1000) / (o.width * o.height * o.fps);
+  return Math.min(31, Math.max(2, Math.round(4 / bpp)));
 }
 
 export class FfmpegEncoder {

@@ -31,7 +31,7 @@ async function makeRun(): Promise<string> {
   const truthCams = lineCameraParams.map((c) => (c.id === 'cam2' ? { ...c, resolution: undefined } : c));
   await writeFile(join(dir, 'truth-cameras.json'), JSON.stringify({ cameras: truthCams }));
   await writeFile(join(dir, 'site.yaml'), stringify({
-    site: { origin: { lat: 47, lon: 8, alt_m: 400 } },
+    site: { origin: { lat: 47, lon: 8, alt_m: 400 }, volume: { min: [-1000, -1000, 0], max: [10000, 10000, 500], voxel_m: 4 } },
     cameras: lineCameraParams.map((c) => ({
       id: c.id, source: `file:${c.id}.mkv`, rtp_config: { resolution: c.resolution, fps: 30 },
       approx_pose: { ...c.pose, enu: [c.pose.enu[0]! + 5000, 0, 0] }, intrinsics_guess: c.intrinsics,
