@@ -90,8 +90,9 @@ const checks: Check<Scenario>[] = [
       // 4:2:0 video needs even dimensions, and every codec here encodes 4:2:0.
       if (w % 2 !== 0) report(`cameras[${i}].resolution[0]`, `width ${w} must be even for ${c.codec} (4:2:0 chroma)`);
       if (h % 2 !== 0) report(`cameras[${i}].resolution[1]`, `height ${h} must be even for ${c.codec} (4:2:0 chroma)`);
-      if (c.intrinsics.cx < 0 || c.intrinsics.cx > w) report(`cameras[${i}].intrinsics.cx`, `principal point cx=${c.intrinsics.cx} lies outside the image width ${w}`);
-      if (c.intrinsics.cy < 0 || c.intrinsics.cy > h) report(`cameras[${i}].intrinsics.cy`, `principal point cy=${c.intrinsics.cy} lies outside the image height ${h}`);
+      // Pixel centres run 0..w−1, so the image spans −0.5..w−0.5 (CONTRACTS §1).
+      if (c.intrinsics.cx < -0.5 || c.intrinsics.cx > w - 0.5) report(`cameras[${i}].intrinsics.cx`, `principal point cx=${c.intrinsics.cx} lies outside the image width ${w} (-0.5..${w - 0.5})`);
+      if (c.intrinsics.cy < -0.5 || c.intrinsics.cy > h - 0.5) report(`cameras[${i}].intrinsics.cy`, `principal point cy=${c.intrinsics.cy} lies outside the image height ${h} (-0.5..${h - 0.5})`);
       const frames = s.duration_s * c.fps;
       if (frames > 1e6) report(`cameras[${i}].fps`, `duration_s × fps = ${frames} frames is more than 1e6`);
     });

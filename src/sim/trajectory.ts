@@ -35,8 +35,8 @@ export class Trajectory {
       if (meanderM <= 0) return [];
       const scale = axis === 2 ? 0.4 : 1; // birds wander more sideways than up and down
       return [0, 1, 2].map(() => ({
-        amp: meanderM * scale * rng.uniform(0.3, 0.6),
-        w: (2 * Math.PI) / rng.uniform(4, 25),
+        amp: meanderM * scale * rng.uniform(0.2, 0.35),
+        w: (2 * Math.PI) / rng.uniform(8, 30),
         phase: rng.uniform(0, 2 * Math.PI),
       }));
     });

@@ -91,3 +91,50 @@ test('a sub-pixel target deposits footprint area × contrast of signal (within 2
   console.log(`sub-pixel deficit: measured ${mean.toFixed(2)}, area×contrast ${expected.toFixed(2)}`);
   assert.ok(Math.abs(mean - expected) <= 0.2 * expected, `mean deficit ${mean.toFixed(2)} vs area×contrast ${expected.toFixed(2)}`);
 });
+
+test('rolling shutter and camera clock: each row shows the target where it was when that row was exposed', async (t) => {
+  const dir = tmpDir(t);
+  // A fast crossing target (60 m/s at 100 m → 240 px/s) seen by a camera whose rows take 200 µs
+  // each (48 ms top to bottom) and whose clock runs 250 ms ahead and 1000 ppm fast.
+  const s = scenario({
+    target: { size_m: 1.0, intensity: -90, path: [[0, -30, 100, 25], [1.5, 60, 100, 25]] },
+    camera: { rolling_shutter: { line_us: 200, direction: 'down' }, clock: { offset_ms: 250, drift_ppm: 1000 } },
+    duration: 1.5,
+  });
+  await runSim(s, dir, { quiet: true });
+  const frames = await decodeAllGray(join(dir, 'cam.mkv'), 320, 240);
+  const c = s.cameras[0]!;
+  const cam = new Camera({ id: 'cam', resolution: c.resolution, pose: c.pose, intrinsics: c.intrinsics });
+  const at = (ts: number): [number, number, number] => [-30 + 60 * ts, 100, 25]; // straight line, 60 m/s
+  let checked = 0;
+  for (let k = 0; k < frames.length; k++) {
+    // By hand from CONTRACTS §1–2: frame k is stamped k/fps on the camera clock; row v is exposed
+    // at camera time k/fps + v·200 µs, i.e. site time (that − 0.25)/1.001.
+    const siteOfRow = (v: number) => (k / 10 + v * 200e-6 - 0.25) / 1.001;
+    let v = 120;
+    for (let i = 0; i < 5; i++) v = cam.project(at(siteOfRow(v)))![1];
+    const ts = siteOfRow(v);
+    if (ts < 0.05 || ts > 1.45) continue; // target alive over [0, 1.5] s of site time only
+    const uv = cam.project(at(ts))!;
+    const naive = cam.project(at(k / 10))!; // ignoring clock and shutter
+    const f = frames[k]!;
+    let sw = 0, su = 0, sv = 0;
+    const u0 = Math.round(uv[0]), v0 = Math.round(uv[1]);
+    for (let y = v0 - 8; y <= v0 + 8; y++) {
+      for (let x = u0 - 8; x <= u0 + 8; x++) {
+        if (x < 0 || x >= 320) continue;
+        const w = Math.max(0, 159 - f[y * 320 + x]!);
+        sw += w; su += w * x; sv += w * y;
+      }
+    }
+    if (u0 < 10 || u0 > 310) continue;
+    assert.ok(sw > 200, `frame ${k}: target found`);
+    const err = Math.hypot(su / sw - uv[0], sv / sw - uv[1]);
+    assert.ok(err < 0.5, `frame ${k}: centroid off the row-time projection by ${err.toFixed(3)} px`);
+    assert.ok(Math.abs(naive[0] - uv[0]) > 20, 'the check must be able to tell the clock apart');
+    const globalShutter = cam.project(at(siteOfRow(0)))!; // clock right, rolling shutter ignored
+    assert.ok(Math.abs(globalShutter[0] - uv[0]) > 3, 'the check must be able to tell the rolling shutter apart');
+    checked++;
+  }
+  assert.ok(checked >= 8, `checked ${checked} frames`);
+});
