@@ -32,10 +32,10 @@ export function encoderArgs(o: EncoderOptions): string[] {
     case 'h264':
       // One encoder thread: x264's frame-threaded VBV is not bit-reproducible, and the
       // simulator must be (same seed → same video). Cameras encode concurrently instead.
-      codec = ['-c:v', 'libx264', '-threads', '1', '-preset', 'veryfast', ...rc, '-g', String(o.gop), '-keyint_min', String(o.gop), '-sc_threshold', '0', '-pix_fmt', 'yuv420p'];
+      codec = ['-c:v', 'libx264', '-threads', '1', '-preset', 'superfast', ...rc, '-g', String(o.gop), '-keyint_min', String(o.gop), '-sc_threshold', '0', '-pix_fmt', 'yuv420p'];
       break;
     case 'h265':
-      codec = ['-c:v', 'libx265', '-preset', 'veryfast', ...rc, '-pix_fmt', 'yuv420p',
+      codec = ['-c:v', 'libx265', '-preset', 'superfast', ...rc, '-pix_fmt', 'yuv420p',
         // Single-threaded for the same reason as x264 (frame threads and WPP vary run to run).
         '-x265-params', `log-level=error:keyint=${o.gop}:min-keyint=${o.gop}:scenecut=0:pools=1:frame-threads=1:wpp=0:lookahead-slices=0`];
       break;

@@ -1,0 +1,26 @@
+/**
+ * `npm run bench`: prints throughput figures (never asserted in tests). Options:
+ *   --frames N   frames per camera for the render+encode run (default 90 = 3 s of spec-1km)
+ *   --json PATH  also write the figures as JSON
+ */
+import { writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { parseArgs } from 'node:util';
+import { benchGeometry } from './geometry.ts';
+import { benchSim } from './sim.ts';
+
+const { values } = parseArgs({ options: { frames: { type: 'string', default: '90' }, json: { type: 'string' } } });
+const frames = Number(values.frames);
+console.log(`DroneVoxelServer benchmarks — node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}`);
+const results: Record<string, number> = {};
+const show = (r: Record<string, number>) => {
+  for (const [k, v] of Object.entries(r)) {
+    results[k] = v;
+    console.log(`  ${k.padEnd(46)} ${v >= 1000 ? v.toExponential(3) : v.toFixed(2)}`);
+  }
+};
+console.log('geometry');
+show(benchGeometry());
+console.log(`simulator (scenarios/spec-1km.yaml, ${frames} frames per camera)`);
+show(await benchSim(frames));
+if (values.json) writeFileSync(values.json, `${JSON.stringify(results, null, 2)}\n`);
