@@ -1,0 +1,2 @@
+export { intersectRays, type RayIntersection } from './intersect.ts';
+export { PeakFinder, type Peak, type PeakOptions, type SnapshotLike, type VolumeLike, type CameraEvidence } from './peaks.ts';

@@ -1,0 +1,144 @@
+/**
+ * Fusion: turn the voxel grid into 3D detections. A voxel is a candidate when at least
+ * `minSupport` distinct cameras contributed to it within the window and its energy exceeds
+ * mean + k·σ of all occupied voxels (the spec's `stats.mean_sigma(4.0)`, `min_support=(3,4)`).
+ * Candidates are thinned by 3D non-maximum suppression, then refined below the voxel size by the
+ * least-squares intersection of the contributing cameras' rays through their motion pixels.
+ */
+import type { Camera } from '../geometry/index.ts';
+import { intersectRays } from './intersect.ts';
+
+/** The fields of a voxel snapshot fusion reads (the voxel module's `VoxelSnapshot` has them). */
+export interface SnapshotLike {
+  count: number;
+  ix: Int32Array;
+  iy: Int32Array;
+  iz: Int32Array;
+  energy: Float32Array;
+  maskLo: Uint32Array;
+  maskHi: Uint32Array;
+  support: Uint8Array;
+}
+
+export interface VolumeLike {
+  min: readonly number[];
+  voxel_m: number;
+}
+
+/** One camera's latest motion pixels, for sub-voxel refinement. */
+export interface CameraEvidence {
+  cam: Camera;
+  count: number;
+  index: Uint32Array;
+  energy: Float32Array;
+}
+
+export interface PeakOptions {
+  /** Minimum number of distinct cameras (default 3). */
+  minSupport?: number;
+  /** k in mean + k·σ (default 4). */
+  sigmaK?: number;
+  /** Peaks closer than this many voxels (Chebyshev) to a stronger one are suppressed (default 2). */
+  nmsRadiusVox?: number;
+  /** At most this many peaks per call (default 64). */
+  maxPeaks?: number;
+  /** Motion pixels within this distance of a peak's projection serve its refinement (default 3 px). */
+  refineSearchPx?: number;
+}
+
+export interface Peak {
+  enu: [number, number, number];
+  energy: number;
+  /** Camera indices that contributed (bits of the voxel mask). */
+  cameras: number[];
+  /** Voxel indices of the peak cell. */
+  voxel: [number, number, number];
+  /** Whether the position was refined by ray intersection (else: the voxel centre). */
+  refined: boolean;
+  /** RMS distance of the refined point to its rays, metres (NaN if not refined). */
+  rayRmsM: number;
+}
+
+export class PeakFinder {
+  private readonly o: Required<PeakOptions>;
+  private order = new Uint32Array(0);
+  private readonly origins = new Float64Array(3 * 64);
+  private readonly dirs = new Float64Array(3 * 64);
+  private readonly weights = new Float64Array(64);
+  private readonly uv = new Float64Array(3);
+  private readonly ray = new Float64Array(3);
+
+  constructor(private readonly volume: VolumeLike, opts: PeakOptions = {}) {
+    this.o = { minSupport: opts.minSupport ?? 3, sigmaK: opts.sigmaK ?? 4, nmsRadiusVox: opts.nmsRadiusVox ?? 2, maxPeaks: opts.maxPeaks ?? 64, refineSearchPx: opts.refineSearchPx ?? 3 };
+  }
+
+  /** Threshold mean + k·σ of the occupied voxels' energies. */
+  threshold(s: SnapshotLike): number {
+    if (s.count === 0) return Infinity;
+    let sum = 0, sum2 = 0;
+    for (let i = 0; i < s.count; i++) { const e = s.energy[i]!; sum += e; sum2 += e * e; }
+    const mean = sum / s.count;
+    const sd = Math.sqrt(Math.max(0, sum2 / s.count - mean * mean));
+    return mean + this.o.sigmaK * sd;
+  }
+
+  /** Peaks of a snapshot; `evidence[camIndex]` (optional) enables sub-voxel refinement. */
+  find(s: SnapshotLike, evidence: readonly (CameraEvidence | undefined)[] = []): Peak[] {
+    const thr = this.threshold(s);
+    if (this.order.length < s.count) this.order = new Uint32Array(Math.max(s.count, 2 * this.order.length));
+    let n = 0;
+    for (let i = 0; i < s.count; i++) if (s.support[i]! >= this.o.minSupport && s.energy[i]! > thr) this.order[n++] = i;
+    const cand = this.order.subarray(0, n).sort((a, b) => s.energy[b]! - s.energy[a]! || a - b);
+    const peaks: Peak[] = [];
+    const r = this.o.nmsRadiusVox;
+    for (const i of cand) {
+      if (peaks.length >= this.o.maxPeaks) break;
+      const x = s.ix[i]!, y = s.iy[i]!, z = s.iz[i]!;
+      if (peaks.some((p) => Math.abs(p.voxel[0] - x) <= r && Math.abs(p.voxel[1] - y) <= r && Math.abs(p.voxel[2] - z) <= r)) continue;
+      const cameras: number[] = [];
+      for (let b = 0; b < 32; b++) if ((s.maskLo[i]! >>> b) & 1) cameras.push(b);
+      for (let b = 0; b < 32; b++) if ((s.maskHi[i]! >>> b) & 1) cameras.push(32 + b);
+      const v = this.volume;
+      const centre: [number, number, number] = [v.min[0]! + (x + 0.5) * v.voxel_m, v.min[1]! + (y + 0.5) * v.voxel_m, v.min[2]! + (z + 0.5) * v.voxel_m];
+      const peak: Peak = { enu: centre, energy: s.energy[i]!, cameras, voxel: [x, y, z], refined: false, rayRmsM: NaN };
+      this.refine(peak, evidence);
+      peaks.push(peak);
+    }
+    return peaks;
+  }
+
+  /**
+   * Sub-voxel position: in each contributing camera take the strongest motion pixel within
+   * `refineSearchPx` of the voxel centre's projection, and intersect those rays. Kept only when
+   * at least two cameras give a ray, the point is in front of all of them, and it stays within
+   * two voxels of the cell (else the voxel centre stands).
+   */
+  private refine(peak: Peak, evidence: readonly (CameraEvidence | undefined)[]): void {
+    let m = 0;
+    const maxD2 = this.o.refineSearchPx * this.o.refineSearchPx;
+    for (const c of peak.cameras) {
+      const ev = evidence[c];
+      if (!ev || !ev.cam.projectInto(peak.enu[0], peak.enu[1], peak.enu[2], this.uv)) continue;
+      const W = ev.cam.width, pu = this.uv[0]!, pv = this.uv[1]!;
+      let best = -1, bestE = -Infinity;
+      for (let k = 0; k < ev.count; k++) {
+        const idx = ev.index[k]!;
+        const du = (idx % W) - pu, dv = Math.floor(idx / W) - pv;
+        if (du * du + dv * dv <= maxD2 && ev.energy[k]! > bestE) { bestE = ev.energy[k]!; best = idx; }
+      }
+      if (best < 0 || !ev.cam.unprojectInto(best % W, Math.floor(best / W), this.ray)) continue;
+      this.origins[3 * m] = ev.cam.C[0]!; this.origins[3 * m + 1] = ev.cam.C[1]!; this.origins[3 * m + 2] = ev.cam.C[2]!;
+      this.dirs[3 * m] = this.ray[0]!; this.dirs[3 * m + 1] = this.ray[1]!; this.dirs[3 * m + 2] = this.ray[2]!;
+      this.weights[m] = bestE;
+      m++;
+    }
+    if (m < 2) return;
+    const r = intersectRays(this.origins, this.dirs, this.weights, m);
+    const lim = 2 * this.volume.voxel_m;
+    if (!r.ok || !r.inFront) return;
+    if (Math.abs(r.point[0] - peak.enu[0]) > lim || Math.abs(r.point[1] - peak.enu[1]) > lim || Math.abs(r.point[2] - peak.enu[2]) > lim) return;
+    peak.enu = r.point;
+    peak.refined = true;
+    peak.rayRmsM = r.rmsM;
+  }
+}

@@ -1,0 +1,71 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { PeakFinder, type SnapshotLike, type CameraEvidence } from '../../src/fusion/index.ts';
+import { Camera } from '../../src/geometry/index.ts';
+
+function snapshot(cells: { v: [number, number, number]; e: number; cams: number[] }[]): SnapshotLike {
+  const n = cells.length;
+  const s: SnapshotLike = { count: n, ix: new Int32Array(n), iy: new Int32Array(n), iz: new Int32Array(n), energy: new Float32Array(n), maskLo: new Uint32Array(n), maskHi: new Uint32Array(n), support: new Uint8Array(n) };
+  cells.forEach((c, i) => {
+    [s.ix[i], s.iy[i], s.iz[i]] = c.v;
+    s.energy[i] = c.e;
+    for (const b of c.cams) { if (b < 32) s.maskLo[i] = s.maskLo[i]! | (1 << b); else s.maskHi[i] = s.maskHi[i]! | (1 << (b - 32)); }
+    s.support[i] = c.cams.length;
+  });
+  return s;
+}
+
+const volume = { min: [-100, 0, 0], voxel_m: 4 };
+
+test('threshold is mean + k·σ of occupied voxels; candidates need the support and the energy', () => {
+  // 20 background voxels of energy 1 (one camera), one strong 3-camera voxel, one strong 2-camera voxel.
+  const cells = Array.from({ length: 20 }, (_, i) => ({ v: [i, 50, 5] as [number, number, number], e: 1, cams: [0] }));
+  cells.push({ v: [10, 10, 10], e: 30, cams: [0, 1, 2] }, { v: [40, 40, 10], e: 30, cams: [0, 1] });
+  const s = snapshot(cells);
+  const pf = new PeakFinder(volume, { sigmaK: 2 });
+  // By hand: 22 values: 20×1, 2×30 → mean 80/22 = 3.636; E[x²] = (20 + 1800)/22 = 82.727; σ = sqrt(82.727 − 13.223) = 8.337
+  assert.ok(Math.abs(pf.threshold(s) - (80 / 22 + 2 * Math.sqrt(1820 / 22 - (80 / 22) ** 2))) < 1e-4);
+  const peaks = pf.find(s);
+  assert.equal(peaks.length, 1);
+  assert.deepEqual(peaks[0]!.voxel, [10, 10, 10]);
+  assert.deepEqual(peaks[0]!.cameras, [0, 1, 2]);
+  assert.deepEqual(peaks[0]!.enu, [-100 + 10.5 * 4, 10.5 * 4, 10.5 * 4]); // voxel centre, no evidence to refine with
+  assert.equal(new PeakFinder(volume, { sigmaK: 2, minSupport: 2 }).find(s).length, 2);
+});
+
+test('3D non-maximum suppression keeps the strongest of neighbouring cells, not distant ones; cameras above 32 are read from the high mask', () => {
+  const bg = Array.from({ length: 50 }, (_, i) => ({ v: [i, 0, 0] as [number, number, number], e: 0.5, cams: [0] }));
+  const s = snapshot([...bg,
+    { v: [20, 20, 20], e: 50, cams: [0, 1, 40] },
+    { v: [21, 21, 20], e: 45, cams: [0, 1, 40] }, // within 2 voxels of the stronger: suppressed
+    { v: [24, 20, 20], e: 40, cams: [0, 1, 40] }, // 4 voxels away: kept
+  ]);
+  const peaks = new PeakFinder(volume, { sigmaK: 1 }).find(s);
+  assert.deepEqual(peaks.map((p) => p.voxel), [[20, 20, 20], [24, 20, 20]]);
+  assert.deepEqual(peaks[0]!.cameras, [0, 1, 40]);
+});
+
+test('refinement: rays through the cameras\' motion pixels recover a point off the voxel centre', () => {
+  const X: [number, number, number] = [3.1, 301.3, 41.7]; // in voxel (25, 75, 10) of the volume; centre (2, 302, 42)
+  const intr = { fx: 1000, fy: 1000, cx: 320, cy: 240, k1: 0, k2: 0 };
+  const cams = [
+    new Camera({ id: 'a', resolution: [640, 480], pose: { enu: [-60, 0, 6], yaw: 11, pitch: 7, roll: 0 }, intrinsics: intr }),
+    new Camera({ id: 'b', resolution: [640, 480], pose: { enu: [60, -10, 7], yaw: -11, pitch: 7, roll: 0 }, intrinsics: intr }),
+    new Camera({ id: 'c', resolution: [640, 480], pose: { enu: [-50, -110, 6], yaw: 7, pitch: 6, roll: 0 }, intrinsics: intr }),
+  ];
+  const evidence: CameraEvidence[] = cams.map((cam) => {
+    const [u, v] = cam.project(X)!;
+    // The target's pixel plus a weaker noise pixel 2 px away.
+    const index = new Uint32Array([Math.round(v) * 640 + Math.round(u), Math.round(v) * 640 + Math.round(u) + 2]);
+    return { cam, count: 2, index, energy: new Float32Array([9, 5]) };
+  });
+  const bg = Array.from({ length: 30 }, (_, i) => ({ v: [i, 0, 0] as [number, number, number], e: 0.5, cams: [0] }));
+  const s = snapshot([...bg, { v: [25, 75, 10], e: 27, cams: [0, 1, 2] }]);
+  const [peak] = new PeakFinder(volume, { sigmaK: 2 }).find(s, evidence);
+  assert.ok(peak && peak.refined);
+  const err = Math.hypot(peak.enu[0] - X[0], peak.enu[1] - X[1], peak.enu[2] - X[2]);
+  const centreErr = Math.hypot(2 - X[0], 302 - X[1], 42 - X[2]);
+  // Pixel rounding (≤ 0.5 px at ~300–420 m with fx = 1000 → ≤ 0.2 m across each ray) bounds the error.
+  assert.ok(err < 0.6, `refined error ${err.toFixed(3)} m`);
+  assert.ok(centreErr > 1.3 && err < centreErr / 2, `centre error ${centreErr.toFixed(2)} m`);
+});
