@@ -24,3 +24,9 @@ if [ ${#need[@]} -gt 0 ]; then
   $sudo apt-get update -qq >&2
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends $(printf '%s\n' "${need[@]}" | sort -u) >&2
 fi
+
+# WASM kernels (AssemblyScript → build/*.wasm): build when missing or older than their sources.
+if [ ! -f build/motion.wasm ] || [ -n "$(find assembly -name '*.ts' -newer build/motion.wasm)" ]; then
+  echo "setup: building build/motion.wasm" >&2
+  npm run --silent build:wasm >&2
+fi

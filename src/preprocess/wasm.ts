@@ -1,0 +1,124 @@
+/**
+ * Adapter around the AssemblyScript SIMD kernel `build/motion.wasm` (from `assembly/motion.ts`,
+ * built by `npm run build:wasm` / `scripts/setup.sh`). Each kernel owns one instance whose linear
+ * memory holds, from `heapBase()` up: frame, background, privacy mask, four i16 difference rows,
+ * a byte row, the noise histogram, the energy histogram and the candidate buffer. The frame is
+ * copied in once per call; nothing is allocated after construction.
+ */
+import { readFileSync } from 'node:fs';
+import { E_MAX, type KernelSpec, type MotionKernel } from './kernel.ts';
+
+// The project's lib (ES2023, no DOM) declares no WebAssembly types: the few used, locally.
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+type WasmModule = object;
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => WasmModule;
+  Instance: new (module: WasmModule, imports: object) => { readonly exports: unknown };
+}
+const WA = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
+interface Exports {
+  memory: WasmMemory;
+  heapBase(): number;
+  configure(frame: number, bg: number, w: number, h: number, rows: number, stride: number, bytes: number,
+    hist: number, ehist: number, idx: number, val: number, cap: number, topK: number, lanes: number): void;
+  applyMask(mask: number): void;
+  seed(): void;
+  noiseHistogram(step: number): void;
+  detect(threshold: number, period: number, phase: number): number;
+  candidateCount(): number;
+}
+
+const WASM_URL = new URL('../../build/motion.wasm', import.meta.url);
+let compiled: { module: WasmModule } | { error: string } | undefined;
+
+/**
+ * The compiled module, or why there is none (build output missing, or a runtime without WASM
+ * SIMD); compiled once per process.
+ */
+export function motionWasmModule(): { module: WasmModule } | { error: string } {
+  if (compiled === undefined) {
+    try {
+      compiled = { module: new WA.Module(readFileSync(WASM_URL)) };
+    } catch (err) {
+      // Expected when `npm run build:wasm` has not run: callers fall back to the TS kernel.
+      compiled = { error: `${WASM_URL.pathname}: ${(err as Error).message}` };
+    }
+  }
+  return compiled;
+}
+
+const align16 = (x: number) => (x + 15) & ~15;
+
+export class WasmKernel implements MotionKernel {
+  readonly name = 'wasm';
+  readonly index: Uint32Array;
+  readonly value: Uint16Array;
+  private readonly x: Exports;
+  private readonly frame: Uint8Array;
+  private readonly hist: Uint32Array;
+  private readonly hasMask: boolean;
+  private readonly maskPtr: number;
+
+  constructor(spec: KernelSpec, module: WasmModule) {
+    const { width: w, height: h, topK } = spec;
+    const n = w * h;
+    this.x = new WA.Instance(module, {}).exports as unknown as Exports;
+    const cap = 2 * topK;
+    const stride = align16(16 + 2 * w + 16);
+    let p = align16(this.x.heapBase());
+    const take = (bytes: number) => {
+      const at = p;
+      p = align16(p + bytes);
+      return at;
+    };
+    const framePtr = take(n + 32);
+    const bgPtr = take(n + 32);
+    this.maskPtr = spec.mask ? take(n + 32) : 0;
+    const rows = take(4 * stride);
+    const bytes = take(w + 16);
+    const hist = take(4 * 256 * 4);
+    const ehist = take((E_MAX + 1) * 4);
+    const idx = take(cap * 4);
+    const val = take(cap * 2);
+    const lanes = take(16);
+    const mem = this.x.memory;
+    const pages = Math.ceil(p / 65536) - mem.buffer.byteLength / 65536;
+    if (pages > 0) mem.grow(pages);
+    const buf = mem.buffer;
+    this.frame = new Uint8Array(buf, framePtr, n);
+    this.hist = new Uint32Array(buf, hist, 256);
+    this.index = new Uint32Array(buf, idx, cap);
+    this.value = new Uint16Array(buf, val, cap);
+    this.hasMask = spec.mask !== null;
+    if (spec.mask) new Uint8Array(buf, this.maskPtr, n).set(spec.mask);
+    this.x.configure(framePtr, bgPtr, w, h, rows, stride, bytes, hist, ehist, idx, val, cap, topK, lanes);
+  }
+
+  get candidates(): number {
+    return this.x.candidateCount();
+  }
+
+  load(frame: Uint8Array): void {
+    this.frame.set(frame);
+    if (this.hasMask) this.x.applyMask(this.maskPtr);
+  }
+
+  seed(): void {
+    this.x.seed();
+  }
+
+  noiseHistogram(step: number): Uint32Array {
+    this.x.noiseHistogram(step);
+    return this.hist;
+  }
+
+  detect(threshold: number, period: number, phase: number): number {
+    return this.x.detect(threshold, period, phase);
+  }
+
+  close(): void {}
+}
