@@ -7,7 +7,9 @@ import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { benchGeometry } from './geometry.ts';
+import { benchPreprocess } from './preprocess.ts';
 import { benchSim } from './sim.ts';
+import { benchVoxel } from './voxel.ts';
 
 const { values } = parseArgs({ options: { frames: { type: 'string', default: '90' }, json: { type: 'string' } } });
 const frames = Number(values.frames);
@@ -21,6 +23,10 @@ const show = (r: Record<string, number>) => {
 };
 console.log('geometry');
 show(benchGeometry());
+console.log('preprocess (motion kernel, 1920×1080, one core)');
+show(await benchPreprocess());
+console.log('voxel projector (CPU, 4 × 1080p cameras, 2000 noise pixels each per frame)');
+show(benchVoxel());
 console.log(`simulator (scenarios/spec-1km.yaml, ${frames} frames per camera)`);
 show(await benchSim(frames));
 if (values.json) writeFileSync(values.json, `${JSON.stringify(results, null, 2)}\n`);

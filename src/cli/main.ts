@@ -3,6 +3,7 @@
  * process.exit, so tests can drive `main()` directly.
  */
 import { demoCommand } from './demo.ts';
+import { detectCommand } from './detect.ts';
 import { evalCommand } from './eval.ts';
 import { processIo, type CliIo } from './io.ts';
 import { simCommand } from './sim.ts';
@@ -13,6 +14,7 @@ usage: dvs <command> [options]    (dvs <command> --help for its options)
 
 commands:
   sim    render a scenario into camera videos and ground truth
+  detect 3D detections from recorded video (file: cameras)
   eval   score tracks against ground truth (Pd, FAR, CEP50, GOSPA, bird flags)
   demo   render the built-in demo site and show what the pipeline sees
 `;
@@ -21,6 +23,7 @@ type Command = (argv: string[], io?: CliIo) => Promise<number>;
 
 const commands: Record<string, Command> = {
   sim: simCommand,
+  detect: detectCommand,
   eval: evalCommand,
   demo: demoCommand,
 };

@@ -17,20 +17,30 @@ function snapshot(cells: { v: [number, number, number]; e: number; cams: number[
 
 const volume = { min: [-100, 0, 0], voxel_m: 4 };
 
-test('threshold is mean + k·σ of occupied voxels; candidates need the support and the energy', () => {
-  // 20 background voxels of energy 1 (one camera), one strong 3-camera voxel, one strong 2-camera voxel.
+test('a clean sky (few supported voxels): the absolute floor decides; candidates need the support and the energy', () => {
   const cells = Array.from({ length: 20 }, (_, i) => ({ v: [i, 50, 5] as [number, number, number], e: 1, cams: [0] }));
-  cells.push({ v: [10, 10, 10], e: 30, cams: [0, 1, 2] }, { v: [40, 40, 10], e: 30, cams: [0, 1] });
+  cells.push({ v: [10, 10, 10], e: 30, cams: [0, 1, 2] }, { v: [40, 40, 10], e: 30, cams: [0, 1] }, { v: [60, 10, 10], e: 10, cams: [0, 1, 2] });
   const s = snapshot(cells);
-  const pf = new PeakFinder(volume, { sigmaK: 2 });
-  // By hand: 22 values: 20×1, 2×30 → mean 80/22 = 3.636; E[x²] = (20 + 1800)/22 = 82.727; σ = sqrt(82.727 − 13.223) = 8.337
-  assert.ok(Math.abs(pf.threshold(s) - (80 / 22 + 2 * Math.sqrt(1820 / 22 - (80 / 22) ** 2))) < 1e-4);
+  const pf = new PeakFinder(volume, { minEnergy: 15 });
+  assert.equal(pf.threshold(s), 15);
   const peaks = pf.find(s);
-  assert.equal(peaks.length, 1);
-  assert.deepEqual(peaks[0]!.voxel, [10, 10, 10]);
+  assert.deepEqual(peaks.map((p) => p.voxel), [[10, 10, 10]]); // not the 2-camera one, not the weak one
   assert.deepEqual(peaks[0]!.cameras, [0, 1, 2]);
   assert.deepEqual(peaks[0]!.enu, [-100 + 10.5 * 4, 10.5 * 4, 10.5 * 4]); // voxel centre, no evidence to refine with
-  assert.equal(new PeakFinder(volume, { sigmaK: 2, minSupport: 2 }).find(s).length, 2);
+  assert.deepEqual(new PeakFinder(volume, { minSupport: 2, minEnergy: 15 }).find(s).map((p) => p.voxel), [[10, 10, 10], [40, 40, 10]]);
+});
+
+test('a busy sky (many supported voxels): robust mean + k·σ = median + k·1.4826·MAD of the supported energies', () => {
+  // 300 chance coincidences with energies 10, 11, 12 in equal shares, one real target at 60, and
+  // 500 single-camera voxels that must not count. By hand: median 11, |e − 11| ∈ {1, 0, 1} → MAD 1,
+  // threshold 11 + 4·1.4826·1 = 16.93 (histogram bins of 60/1023 ≈ 0.06 bound the error).
+  const cells = Array.from({ length: 300 }, (_, i) => ({ v: [i % 100, Math.floor(i / 100) * 10, 20] as [number, number, number], e: 10 + (i % 3), cams: [0, 1, 2] }));
+  cells.push(...Array.from({ length: 500 }, (_, i) => ({ v: [i % 100, 60 + Math.floor(i / 100), 40] as [number, number, number], e: 0.5, cams: [3] })));
+  cells.push({ v: [50, 90, 30], e: 60, cams: [0, 1, 2, 3] });
+  const pf = new PeakFinder(volume, { minEnergy: 5 });
+  const thr = pf.threshold(snapshot(cells));
+  assert.ok(Math.abs(thr - 16.93) < 0.2, `threshold ${thr}`);
+  assert.deepEqual(pf.find(snapshot(cells)).map((p) => p.voxel), [[50, 90, 30]]);
 });
 
 test('3D non-maximum suppression keeps the strongest of neighbouring cells, not distant ones; cameras above 32 are read from the high mask', () => {

@@ -1,0 +1,85 @@
+/**
+ * The offline detection pipeline end to end against the simulator's truth: a small rig of four
+ * cameras, a drone 150–250 m out; every detection is compared with the true position.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseScenario, runSim } from '../../src/sim/index.ts';
+import { loadSiteConfig } from '../../src/config/index.ts';
+import { runOfflineDetect } from '../../src/pipeline/index.ts';
+import { main } from '../../src/cli/main.ts';
+import { tmpDir } from '../helpers/tmp.ts';
+
+function rig() {
+  const cam = (id: string, enu: number[], yaw: number, pitch: number) => ({
+    id, resolution: [320, 240], fps: 15, pose: { enu, yaw, pitch, roll: 0 },
+    intrinsics: { fx: 400, fy: 400, cx: 160, cy: 120, k1: -0.02, k2: 0 },
+    noise_sigma: 2, codec: 'h264', bitrate_kbps: 1500,
+  });
+  const text = JSON.stringify({
+    name: 'pipeline-test', seed: 11, duration_s: 5,
+    site: { origin: { lat: 47, lon: 8, alt_m: 400 }, volume: { min: [-150, 0, 0], max: [150, 350, 120], voxel_m: 2 } },
+    sky: { brightness: 180, gradient: 20, clouds: 0 },
+    cameras: [cam('c1', [-50, 0, 5], 8, 12), cam('c2', [50, 0, 5], -8, 12), cam('c3', [-40, -60, 5], 6, 10), cam('c4', [45, -55, 5], -7, 10)],
+    targets: [{ id: 'd', class: 'drone', size_m: 0.6, intensity: -80, path: [[0, -30, 170, 35], [5, 30, 210, 45]] }],
+  });
+  const r = parseScenario(text);
+  if (!r.ok) throw new Error(JSON.stringify(r.issues));
+  return r.value;
+}
+
+test('dvs detect finds a drone seen by four cameras within a few metres of the truth', async (t) => {
+  const dir = tmpDir(t);
+  const s = rig();
+  await runSim(s, dir, { quiet: true });
+  const summary = await runOfflineDetect(loadSiteConfig(join(dir, 'site.yaml')), join(dir, 'det'), { quiet: true });
+  assert.deepEqual(summary.frames, { c1: 75, c2: 75, c3: 75, c4: 75 });
+  assert.ok(existsSync(join(dir, 'det', 'summary.json')));
+  const dets = readFileSync(join(dir, 'det', 'detections.jsonl'), 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { t: number; enu: number[]; cameras: string[]; energy: number });
+  // Truth by hand: a straight path, (−30,170,35) at t=0 to (30,210,45) at t=5.
+  const at = (tt: number) => [-30 + 12 * tt, 170 + 8 * tt, 35 + 2 * tt];
+  const ticks = [...new Set(dets.map((d) => d.t))].filter((tt) => tt >= 1.5 && tt <= 4.9); // after the background warm-up
+  let hits = 0, far = 0;
+  const errs: number[] = [];
+  for (const tt of ticks) {
+    const p = at(tt);
+    const here = dets.filter((d) => d.t === tt).map((d) => Math.hypot(d.enu[0]! - p[0]!, d.enu[1]! - p[1]!, d.enu[2]! - p[2]!));
+    const best = Math.min(...here);
+    if (best <= 5) { hits++; errs.push(best); }
+    far += here.filter((e) => e > 50).length;
+  }
+  const expectedTicks = Math.floor((4.9 - 1.5) * 15);
+  errs.sort((a, b) => a - b);
+  console.log(`pipeline: ${hits}/${expectedTicks} ticks with a detection within 5 m, median error ${errs[errs.length >> 1]?.toFixed(2)} m, ${far} detections > 50 m off`);
+  assert.ok(hits >= 0.8 * expectedTicks, `${hits} of ${expectedTicks} ticks found the drone`);
+  assert.ok(errs[errs.length >> 1]! < 2, 'median error under one voxel');
+  // Regression guard at today's level (about 0.25 far-off detections per tick); the issue's aim is
+  // ≤ 0.5 per second, which needs the tracker and per-region noise estimates.
+  assert.ok(far <= 0.5 * ticks.length, `${far} far-off detections`);
+});
+
+test('dvs detect refuses a broken config (exit 2, every mistake listed) and a camera without a file source', async (t) => {
+  const dir = tmpDir(t);
+  const io = { out: '', err: '', stdout(s: string) { this.out += s; }, stderr(s: string) { this.err += s; } };
+  const bad = join(dir, 'bad.yaml');
+  (await import('node:fs')).writeFileSync(bad, 'site: {origin: {lat: 95, lon: 8, alt_m: 0}, volume: {min: [0,0,0], max: [1,1,1], voxel_m: 1}}\ncameras: []\n');
+  assert.equal(await main(['detect', '--config', bad, '--out', join(dir, 'o')], io), 2);
+  assert.match(io.err, /site\.origin\.lat/);
+  assert.match(io.err, /cameras/);
+  assert.ok(!existsSync(join(dir, 'o')), 'nothing written');
+  const rtsp = join(dir, 'rtsp.yaml');
+  (await import('node:fs')).writeFileSync(rtsp, [
+    'site: {origin: {lat: 47, lon: 8, alt_m: 0}, volume: {min: [0,0,0], max: [100,100,100], voxel_m: 1}}',
+    'cameras:',
+    '  - id: cam1',
+    '    source: rtsp://10.0.0.1/stream',
+    '    rtp_config: {resolution: [640, 480], fps: 15}',
+    '    pose: {enu: [0, 0, 5], yaw: 0, pitch: 5, roll: 0}',
+    '    intrinsics: {fx: 500, fy: 500, cx: 320, cy: 240}',
+  ].join('\n'));
+  io.err = '';
+  assert.equal(await main(['detect', '--config', rtsp, '--out', join(dir, 'o')], io), 2);
+  assert.match(io.err, /cam1.*no file: source/);
+});
