@@ -6,7 +6,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
-import { EvalInputError, formatTable, loadEvalCameras, readTracksFile, readTruthFile, scoreRun } from '../eval/index.ts';
+import { EvalInputError, formatDetectionScore, formatTable, loadEvalCameras, readDetectionsFile, readTracksFile, readTruthFile, scoreDetections, scoreRun } from '../eval/index.ts';
 
 export interface CliIo {
   stdout: (s: string) => void;
@@ -18,10 +18,11 @@ const processIo: CliIo = {
   stderr: (s) => { process.stderr.write(s); },
 };
 
-export const EVAL_USAGE = `usage: dvs eval --truth truth.jsonl --tracks tracks.jsonl [--config site.yaml]
+export const EVAL_USAGE = `usage: dvs eval --truth truth.jsonl (--tracks tracks.jsonl | --detections detections.jsonl) [--config site.yaml]
                 [--truth-cameras truth-cameras.json] [--json out.json] [--format table|json]
   --truth          truth positions (dvs sim output)
   --tracks         tracker output (dvs detect output)
+  --detections     score raw 3D detections instead (detections.jsonl of dvs detect)
   --config         site config; supplies camera resolutions missing from the truth cameras, and
                    the cameras themselves (with a warning) when there is no truth-cameras file
   --truth-cameras  true cameras (default: truth-cameras.json beside --truth)
@@ -39,6 +40,7 @@ export async function evalCommand(argv: string[], io: CliIo = processIo): Promis
       options: {
         truth: { type: 'string' },
         tracks: { type: 'string' },
+        detections: { type: 'string' },
         config: { type: 'string' },
         'truth-cameras': { type: 'string' },
         json: { type: 'string' },
@@ -47,7 +49,11 @@ export async function evalCommand(argv: string[], io: CliIo = processIo): Promis
       },
     });
     if (values.help) { io.stdout(EVAL_USAGE); return 0; }
-    if (values.truth === undefined || values.tracks === undefined) throw new EvalInputError('--truth and --tracks are required');
+    if (values.truth !== undefined && values.detections !== undefined) {
+      if (values.tracks !== undefined) throw new EvalInputError('give --tracks or --detections, not both');
+      return await scoreDetectionsCommand(values.truth, values.detections, values, io);
+    }
+    if (values.truth === undefined || values.tracks === undefined) throw new EvalInputError('--truth and --tracks (or --detections) are required');
     if (values.format !== 'table' && values.format !== 'json') throw new EvalInputError(`--format must be "table" or "json", got "${values.format}"`);
     const [truth, tracks, cams] = await Promise.all([
       readTruthFile(values.truth),
@@ -83,6 +89,22 @@ export async function evalCommand(argv: string[], io: CliIo = processIo): Promis
     io.stderr(`dvs eval: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
     return 1;
   }
+}
+
+async function scoreDetectionsCommand(truthPath: string, detPath: string, values: { config?: string | undefined; 'truth-cameras'?: string | undefined; json?: string | undefined; format?: string | undefined }, io: CliIo): Promise<number> {
+  const [truth, dets, cams] = await Promise.all([
+    readTruthFile(truthPath), readDetectionsFile(detPath),
+    loadEvalCameras({ truthPath, truthCamerasPath: values['truth-cameras'], configPath: values.config }),
+  ]);
+  for (const w of cams.warnings) io.stderr(`dvs eval: ${w}\n`);
+  const result = { inputs: { truth: truthPath, detections: detPath, cameras: cams.source }, ...scoreDetections(truth, dets, cams.cameras) };
+  const json = JSON.stringify(result, null, 2) + '\n';
+  if (values.json !== undefined) {
+    await mkdir(dirname(values.json), { recursive: true });
+    await writeFile(values.json, json);
+  }
+  io.stdout(values.format === 'json' ? json : formatDetectionScore(result));
+  return 0;
 }
 
 function isParseArgsError(err: unknown): boolean {

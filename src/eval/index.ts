@@ -7,3 +7,5 @@ export { loadEvalCameras, type EvalCameras, type CameraSourceOptions } from './c
 export { formatTable, type ReportInputs } from './report.ts';
 export * from './types.ts';
 export { SignalMeter, TruthTrack, truthTracks, type TargetSignal } from './signal.ts';
+export { scoreDetections, formatDetectionScore, type DetectionScore, type DetectionScoreOptions } from './detections.ts';
+export { parseDetectionsJsonl, readDetectionsFile } from './io.ts';

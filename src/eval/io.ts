@@ -3,7 +3,7 @@
  * Every malformed line is reported as `FILE:LINE: reason`. Blank lines are skipped.
  */
 import { readFile } from 'node:fs/promises';
-import type { TrackRow, TruthRow, Vec3 } from './types.ts';
+import type { DetectionRow, TrackRow, TruthRow, Vec3 } from './types.ts';
 
 /** Bad input to `dvs eval` (a file that cannot be read or parsed); the CLI exits 2 on it. */
 export class EvalInputError extends Error {
@@ -38,6 +38,15 @@ export function parseTracksJsonl(text: string, file: string): TrackRow[] {
     if (o['confidence'] !== undefined) row.confidence = num(o, 'confidence', at);
     return row;
   });
+}
+
+/** detections.jsonl (CONTRACTS §6): `{"t", "enu", "energy", "cameras"}`; only t and enu are required. */
+export function parseDetectionsJsonl(text: string, file: string): DetectionRow[] {
+  return parseJsonl(text, file, (o, at) => ({ t: num(o, 't', at), enu: vec3(o, 'enu', at) }));
+}
+
+export async function readDetectionsFile(path: string): Promise<DetectionRow[]> {
+  return parseDetectionsJsonl(await readText(path), path);
 }
 
 export async function readTruthFile(path: string): Promise<TruthRow[]> {

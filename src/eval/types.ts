@@ -23,6 +23,12 @@ export interface TrackRow {
   confidence?: number | undefined;
 }
 
+/** One line of detections.jsonl (CONTRACTS §6), the fields scoring reads. */
+export interface DetectionRow {
+  t: number;
+  enu: Vec3;
+}
+
 export interface EvalOptions {
   /** Association gate, metres: a report further than this from a truth object is not its match. Default 50. */
   gateM?: number;
