@@ -11,8 +11,8 @@
  * scheduled this frame (approximate running median, Σ-Δ).
  */
 
-/** Largest possible e: 8 · 255. */
-const E_MAX: i32 = 2040;
+/** Largest candidate rank zq (quantised z-score, 1/16 σ). */
+const ZQ_MAX: i32 = 8191;
 
 // Layout, set once by configure().
 let gFrame: usize = 0; // width·height bytes: the frame (privacy mask already applied)
@@ -22,17 +22,23 @@ let gH: i32 = 0;
 let gRows: usize = 0; // 4 rows of i16 d (3 ring + 1 all-zero), each `gStride` bytes, 16 bytes of zero pad in front
 let gStride: usize = 0;
 let gBytes: usize = 0; // one row of u8 scratch (energies for the noise histogram)
-let gHist: usize = 0; // 4 × 256 u32 sub-histograms; the sum lands in the first 256
-let gEHist: usize = 0; // (E_MAX + 1) u32: energies held in the candidate buffer, by value
+let gHist: usize = 0; // 256 u32 per noise tile, tiles in raster order
+let gZHist: usize = 0; // (ZQ_MAX + 1) u32: ranks held in the candidate buffer, by value
 let gIdx: usize = 0; // candidate buffer: u32 pixel index
 let gVal: usize = 0; // candidate buffer: u16 energy e
+let gRank: usize = 0; // candidate buffer: u16 rank zq
+let gThr: usize = 0; // per tile: u16 threshold on e
+let gScale: usize = 0; // per tile: u32 scale, zq = min(ZQ_MAX, (e · scale) >> 16)
+let gShift: i32 = 0; // tiles are (1 << gShift) px square, gShift ≥ 4
+let gTilesX: i32 = 0;
+let gTilesY: i32 = 0;
 let gCap: i32 = 0; // candidate buffer capacity (> topK)
 let gTopK: i32 = 0;
 let gLanes: usize = 0; // 16 bytes of scratch to read lanes back
 
 // Per-frame state of detect().
 let kept: i32 = 0;
-let floorE: i32 = 0;
+let floorZ: i32 = 0;
 let candidates: i32 = 0;
 
 export function heapBase(): usize {
@@ -41,10 +47,14 @@ export function heapBase(): usize {
 
 export function configure(
   frame: usize, bg: usize, w: i32, h: i32, rows: usize, stride: usize, bytes: usize,
-  hist: usize, ehist: usize, idx: usize, val: usize, cap: i32, topK: i32, lanes: usize,
+  hist: usize, zhist: usize, idx: usize, val: usize, rank: usize, cap: i32, topK: i32, lanes: usize,
+  thr: usize, scale: usize, shift: i32,
 ): void {
   gFrame = frame; gBg = bg; gW = w; gH = h; gRows = rows; gStride = stride; gBytes = bytes;
-  gHist = hist; gEHist = ehist; gIdx = idx; gVal = val; gCap = cap; gTopK = topK; gLanes = lanes;
+  gHist = hist; gZHist = zhist; gIdx = idx; gVal = val; gRank = rank; gCap = cap; gTopK = topK; gLanes = lanes;
+  gThr = thr; gScale = scale; gShift = shift;
+  gTilesX = (w + (1 << shift) - 1) >> shift;
+  gTilesY = (h + (1 << shift) - 1) >> shift;
   memory.fill(rows, 0, stride * 4);
 }
 
@@ -117,13 +127,14 @@ function diffRow(v: i32, dst: usize, update: bool): void {
 }
 
 /**
- * Histogram of min(e, 255) over rows v = step/2, step/2 + step, … against the current
- * background (not updated). The 256 sums land at gHist.
+ * Per tile, the histogram of min(e, 255) over rows v = step/2, step/2 + step, … against the
+ * current background (not updated): 256 u32 per tile at gHist.
  */
 export function noiseHistogram(step: i32): void {
-  const w = gW, h = gH;
+  const w = gW, h = gH, shift = gShift, tw = 1 << shift;
+  const full = w >> shift; // tiles of the row that are tw px wide
   const zero = rowPtr(3);
-  memory.fill(gHist, 0, 4 * 256 * 4);
+  memory.fill(gHist, 0, <usize>(gTilesX * gTilesY) << 10);
   for (let v = step >> 1; v < h; v += step) {
     let up = zero, dn = zero;
     if (v > 0) { up = rowPtr(0); diffRow(v - 1, up, false); }
@@ -140,40 +151,37 @@ export function noiseHistogram(step: i32): void {
       const e = abs<i32>(smooth1(up, cur, dn, u));
       store<u8>(gBytes + u, <u8>(e > 255 ? 255 : e));
     }
-    // Four interleaved sub-histograms break the store→load chains on popular bins.
-    u = 0;
-    for (; u + 4 <= w; u += 4) {
-      const q = load<u32>(gBytes + u);
-      const a = gHist + ((q & 255) << 2);
-      const b = gHist + 1024 + (((q >> 8) & 255) << 2);
-      const c = gHist + 2048 + (((q >> 16) & 255) << 2);
-      const d = gHist + 3072 + ((q >> 24) << 2);
-      store<u32>(a, load<u32>(a) + 1);
-      store<u32>(b, load<u32>(b) + 1);
-      store<u32>(c, load<u32>(c) + 1);
-      store<u32>(d, load<u32>(d) + 1);
+    // Column j of every full tile in turn: consecutive increments go to different tiles'
+    // histograms, which breaks the store→load chains on popular bins.
+    const hrow = gHist + (<usize>((v >> shift) * gTilesX) << 10);
+    for (let j = 0; j < tw && full > 0; j++) {
+      let src = gBytes + <usize>j;
+      let dst = hrow;
+      for (let tx = 0; tx < full; tx++) {
+        const a = dst + (<usize>load<u8>(src) << 2);
+        store<u32>(a, load<u32>(a) + 1);
+        src += <usize>tw;
+        dst += 1024;
+      }
     }
-    for (; u < w; u++) {
-      const a = gHist + (<usize>load<u8>(gBytes + u) << 2);
+    const last = hrow + (<usize>full << 10);
+    for (u = full << shift; u < w; u++) {
+      const a = last + (<usize>load<u8>(gBytes + u) << 2);
       store<u32>(a, load<u32>(a) + 1);
     }
-  }
-  for (let k = 0; k < 256; k++) {
-    const p = gHist + (<usize>k << 2);
-    store<u32>(p, load<u32>(p) + load<u32>(p + 1024) + load<u32>(p + 2048) + load<u32>(p + 3072));
   }
 }
 
 /**
- * Keep the topK strongest of the buffered candidates, ranked by (e descending, index ascending);
- * the buffer stays in raster order. Later candidates then need e above the cut.
+ * Keep the topK strongest of the buffered candidates, ranked by (zq descending, index
+ * ascending); the buffer stays in raster order. Later candidates then need zq above the cut.
  */
 function compact(): void {
   const topK = gTopK;
   let acc = 0;
-  let c = E_MAX;
+  let c = ZQ_MAX;
   for (;;) {
-    const n = <i32>load<u32>(gEHist + (<usize>c << 2));
+    const n = <i32>load<u32>(gZHist + (<usize>c << 2));
     if (acc + n >= topK) break;
     acc += n;
     c--;
@@ -181,81 +189,88 @@ function compact(): void {
   let quota = topK - acc;
   let j = 0;
   for (let i = 0; i < kept; i++) {
-    const e = <i32>load<u16>(gVal + (<usize>i << 1));
-    if (e > c || (e == c && quota > 0)) {
-      if (e == c) quota--;
+    const z = <i32>load<u16>(gRank + (<usize>i << 1));
+    if (z > c || (z == c && quota > 0)) {
+      if (z == c) quota--;
       store<u32>(gIdx + (<usize>j << 2), load<u32>(gIdx + (<usize>i << 2)));
-      store<u16>(gVal + (<usize>j << 1), <u16>e);
+      store<u16>(gVal + (<usize>j << 1), load<u16>(gVal + (<usize>i << 1)));
+      store<u16>(gRank + (<usize>j << 1), <u16>z);
       j++;
     }
   }
-  for (let k = floorE + 1; k < c; k++) store<u32>(gEHist + (<usize>k << 2), 0);
-  store<u32>(gEHist + (<usize>c << 2), topK - acc);
+  for (let k = floorZ + 1; k < c; k++) store<u32>(gZHist + (<usize>k << 2), 0);
+  store<u32>(gZHist + (<usize>c << 2), topK - acc);
   kept = j;
-  floorE = c;
+  floorZ = c;
 }
 
-@inline function candidate(index: i32, e: i32): void {
+@inline function candidate(index: i32, e: i32, tile: i32): void {
   candidates++;
-  if (e > floorE) {
+  let z = <i32>((<u32>e * load<u32>(gScale + (<usize>tile << 2))) >> 16);
+  if (z > ZQ_MAX) z = ZQ_MAX;
+  if (z > floorZ) {
     store<u32>(gIdx + (<usize>kept << 2), index);
     store<u16>(gVal + (<usize>kept << 1), <u16>e);
-    const p = gEHist + (<usize>e << 2);
+    store<u16>(gRank + (<usize>kept << 1), <u16>z);
+    const p = gZHist + (<usize>z << 2);
     store<u32>(p, load<u32>(p) + 1);
     kept++;
     if (kept == gCap) compact();
   }
 }
 
-function scanLanes(e: v128, bits: i32, index: i32): void {
+function scanLanes(e: v128, bits: i32, index: i32, tile: i32): void {
   v128.store(gLanes, e);
   while (bits != 0) {
     const lane = ctz(bits);
     bits &= bits - 1;
-    candidate(index + lane, <i32>load<u16>(gLanes + (<usize>lane << 1)));
+    candidate(index + lane, <i32>load<u16>(gLanes + (<usize>lane << 1)), tile);
   }
 }
 
-/** Candidates of row v: e > threshold. */
-function scanRow(up: usize, cur: usize, dn: usize, v: i32, t: v128, threshold: i32): void {
-  const w = gW;
+/** Candidates of row v: e > the threshold of the pixel's tile. */
+function scanRow(up: usize, cur: usize, dn: usize, v: i32): void {
+  const w = gW, shift = gShift;
   const base = v * w;
+  const row = (v >> shift) * gTilesX;
   let u = 0;
   for (; u + 16 <= w; u += 16) {
+    const tile = row + (u >> shift); // 16 px never straddle two tiles (shift ≥ 4)
+    const t = i16x8.splat(load<i16>(gThr + (<usize>tile << 1)));
     const e0 = i16x8.abs(smooth8(up, cur, dn, u));
     const e1 = i16x8.abs(smooth8(up, cur, dn, u + 8));
     const m0 = i16x8.gt_s(e0, t);
     const m1 = i16x8.gt_s(e1, t);
     if (v128.any_true(v128.or(m0, m1))) {
-      scanLanes(e0, i16x8.bitmask(m0), base + u);
-      scanLanes(e1, i16x8.bitmask(m1), base + u + 8);
+      scanLanes(e0, i16x8.bitmask(m0), base + u, tile);
+      scanLanes(e1, i16x8.bitmask(m1), base + u + 8, tile);
     }
   }
   for (; u < w; u++) {
+    const tile = row + (u >> shift);
     const e = abs<i32>(smooth1(up, cur, dn, u));
-    if (e > threshold) candidate(base + u, e);
+    if (e > <i32>load<u16>(gThr + (<usize>tile << 1))) candidate(base + u, e, tile);
   }
 }
 
 /**
  * One frame: differences against the background, Σ-Δ update of rows with v % period == phase,
- * light denoise, pixels with e > threshold. Keeps the topK strongest in the candidate buffer;
- * returns how many were kept (`candidateCount()` tells how many passed the threshold).
+ * light denoise, pixels with e above their tile's threshold. Keeps the topK best ranked in the
+ * candidate buffer; returns how many were kept (`candidateCount()` tells how many passed).
  */
-export function detect(threshold: i32, period: i32, phase: i32): i32 {
+export function detect(period: i32, phase: i32): i32 {
   const h = gH;
-  memory.fill(gEHist, 0, (E_MAX + 1) * 4);
+  memory.fill(gZHist, 0, (ZQ_MAX + 1) * 4);
   kept = 0;
   candidates = 0;
-  floorE = threshold;
-  const t = i16x8.splat(<i16>threshold);
+  floorZ = -1;
   const zero = rowPtr(3);
   diffRow(0, rowPtr(0), 0 % period == phase);
   if (h > 1) diffRow(1, rowPtr(1), 1 % period == phase);
   for (let v = 0; v < h; v++) {
     const up = v > 0 ? rowPtr((v - 1) % 3) : zero;
     const dn = v + 1 < h ? rowPtr((v + 1) % 3) : zero;
-    scanRow(up, rowPtr(v % 3), dn, v, t, threshold);
+    scanRow(up, rowPtr(v % 3), dn, v);
     if (v + 2 < h) diffRow(v + 2, rowPtr((v + 2) % 3), (v + 2) % period == phase);
   }
   if (kept > gTopK) compact();

@@ -4,8 +4,8 @@
  * a kernel's (WASM SIMD or the TS reference, bit-identical). See docs/PREPROCESS.md.
  */
 import { PreprocessError } from './errors.ts';
-import { E_MAX, E_SCALE, MIN_SIGMA, noiseRowStep, robustSigmaE, updatePeriod, type MotionKernel } from './kernel.ts';
-import { maskedZeros, rasterizeMasks } from './mask.ts';
+import { E_MAX, E_SCALE, MIN_SIGMA, ZQ_SCALE, halfNormalQuantile, robustSigmaTile, tileGrid, tileRowStep, updatePeriod, type MotionKernel } from './kernel.ts';
+import { maskedZerosPerTile, rasterizeMasks } from './mask.ts';
 import { ReferenceKernel } from './reference.ts';
 import type { MotionOptions, MotionPixels } from './types.ts';
 import { WasmKernel, motionWasmModule } from './wasm.ts';
@@ -24,6 +24,12 @@ function validate(o: MotionOptions): void {
   if (k !== undefined && !(typeof k === 'number' && Number.isFinite(k) && k > 0)) bad('thresholdSigma must be a finite number > 0');
   if (o.topK !== undefined && !isInt(o.topK, 1, 1 << 24)) bad('topK must be an integer in 1..16777216');
   if (o.kernel !== undefined && o.kernel !== 'wasm' && o.kernel !== 'ts') bad(`kernel must be 'wasm' or 'ts'`);
+  const t = o.noiseTile;
+  if (t !== undefined && !(t === 0 || (isInt(t, 16, 1 << 15) && (t & (t - 1)) === 0))) bad('noiseTile must be 0 or a power of two in 16..32768');
+  const q = o.noiseQuantile;
+  if (q !== undefined && !(typeof q === 'number' && q >= 0.5 && q <= 0.99)) bad('noiseQuantile must be a number in 0.5..0.99');
+  const f = o.noiseFloor;
+  if (f !== undefined && !(typeof f === 'number' && f >= 0 && f <= 1)) bad('noiseFloor must be a number in 0..1');
   for (const [i, poly] of (o.privacyMasks ?? []).entries()) {
     if (poly.length < 3) bad(`privacyMasks[${i}] needs at least 3 vertices`);
     if (!poly.every((p) => p.length === 2 && Number.isFinite(p[0]) && Number.isFinite(p[1]))) {
@@ -38,14 +44,31 @@ export class MotionDetector {
   readonly backgroundWindow: number;
   readonly thresholdSigma: number;
   readonly topK: number;
+  /** Side of the square noise tiles, pixels (0: one σ for the whole frame). */
+  readonly noiseTile: number;
+  /** A tile's σ is at least noiseFloor × the frame's median tile σ. */
+  readonly noiseFloor: number;
+  /** σ of a tile = this quantile of |s| / the same quantile of |N(0, 1)|. */
+  readonly noiseQuantile: number;
+  /** 1 / Φ⁻¹((1 + noiseQuantile)/2). */
+  private readonly zq: number;
   /** The kernel in use: 'wasm' unless asked for 'ts' or the WASM build is unavailable. */
   readonly kernel: 'wasm' | 'ts';
   private impl: MotionKernel | null;
   private readonly period: number;
   private readonly noiseStep: number;
-  private readonly noiseIgnore: number;
+  private readonly tilesX: number;
+  private readonly shift: number;
+  /** Per tile: noise samples that are data (not masked zeros), and masked zeros among bin 0. */
+  private readonly tileSamples: Float64Array;
+  private readonly tileZeros: Uint32Array;
+  /** Per tile: this frame's σ of e (1/8 grey level); scratch for the median. */
+  private readonly tileSigmaE: Float64Array;
+  private readonly scratch: Float64Array;
   /** Frames fed since construction or reset(). */
   private frames = 0;
+  /** Whether the last frame was past the warm-up (tileSigmaE holds its σ). */
+  private reported = false;
 
   constructor(opts: MotionOptions) {
     validate(opts);
@@ -54,11 +77,28 @@ export class MotionDetector {
     this.backgroundWindow = opts.backgroundWindow ?? 16;
     this.thresholdSigma = opts.thresholdSigma ?? 4;
     this.topK = opts.topK ?? 2000;
+    this.noiseTile = opts.noiseTile ?? 64;
+    this.noiseFloor = opts.noiseFloor ?? 0;
+    this.noiseQuantile = opts.noiseQuantile ?? 0.95;
+    this.zq = this.noiseQuantile === 0.5 ? 1.4826 : 1 / halfNormalQuantile(this.noiseQuantile);
     this.period = updatePeriod(this.backgroundWindow);
-    this.noiseStep = noiseRowStep(this.width, this.height);
-    const mask = rasterizeMasks(opts.privacyMasks ?? [], this.width, this.height);
-    this.noiseIgnore = maskedZeros(mask, this.width, this.height, this.noiseStep);
-    const spec = { width: this.width, height: this.height, topK: this.topK, mask };
+    const { width: w, height: h } = this;
+    // One σ per frame is a tile that covers the frame (2^15 ≥ any width and height).
+    this.shift = this.noiseTile === 0 ? 15 : Math.log2(this.noiseTile);
+    const side = 2 ** this.shift;
+    this.noiseStep = tileRowStep(w, h, side);
+    const { tilesX, tilesY } = tileGrid(w, h, this.shift);
+    this.tilesX = tilesX;
+    const mask = rasterizeMasks(opts.privacyMasks ?? [], w, h);
+    this.tileZeros = maskedZerosPerTile(mask, w, h, this.noiseStep, this.shift) ?? new Uint32Array(tilesX * tilesY);
+    this.tileSamples = new Float64Array(tilesX * tilesY);
+    for (let v = this.noiseStep >> 1; v < h; v += this.noiseStep) {
+      for (let tx = 0; tx < tilesX; tx++) this.tileSamples[(v >> this.shift) * tilesX + tx]! += Math.min(w, (tx + 1) * side) - tx * side;
+    }
+    for (let i = 0; i < this.tileSamples.length; i++) this.tileSamples[i]! -= this.tileZeros[i]!;
+    this.tileSigmaE = new Float64Array(tilesX * tilesY);
+    this.scratch = new Float64Array(tilesX * tilesY);
+    const spec = { width: w, height: h, topK: this.topK, mask, tileShift: this.shift };
     const wasm = opts.kernel === 'ts' ? null : motionWasmModule();
     if (wasm && 'module' in wasm) this.impl = new WasmKernel(spec, wasm.module);
     else if (wasm && opts.kernel === 'wasm') throw new PreprocessError('PREPROCESS_WASM', `WASM kernel unavailable: ${wasm.error}`);
@@ -81,6 +121,7 @@ export class MotionDetector {
     out.candidates = 0;
     out.noiseSigma = 0;
     out.threshold = 0;
+    this.reported = false;
     k.load(frame);
     // Warm-up: frame 0 seeds the background, then `backgroundWindow − 1` frames of Σ-Δ steps
     // on every row; a threshold of E_MAX can never be exceeded, so nothing is reported.
@@ -89,20 +130,69 @@ export class MotionDetector {
       return;
     }
     if (t < this.backgroundWindow) {
-      k.detect(E_MAX, 1, 0);
+      k.tileThreshold.fill(E_MAX);
+      k.detect(1, 0);
       return;
     }
-    const sigmaE = Math.max(MIN_SIGMA * E_SCALE, robustSigmaE(k.noiseHistogram(this.noiseStep), this.noiseIgnore));
-    const thresholdE = Math.min(E_MAX, Math.floor(this.thresholdSigma * sigmaE));
-    const n = k.detect(thresholdE, this.period, t % this.period);
+    const sigmaE = this.tileSigmas(k);
+    this.reported = true;
+    const { tileSigmaE, tileThreshold, tileScale } = { tileSigmaE: this.tileSigmaE, tileThreshold: k.tileThreshold, tileScale: k.tileScale };
+    for (let i = 0; i < tileSigmaE.length; i++) {
+      const s = tileSigmaE[i]!;
+      tileThreshold[i] = Math.min(E_MAX, Math.floor(this.thresholdSigma * s));
+      tileScale[i] = Math.floor((ZQ_SCALE * 65536) / s);
+    }
+    const n = k.detect(this.period, t % this.period);
     out.noiseSigma = sigmaE / E_SCALE;
     out.threshold = (this.thresholdSigma * sigmaE) / E_SCALE;
     out.candidates = k.candidates;
     out.count = n;
+    const { width: w, shift, tilesX } = this;
     for (let i = 0; i < n; i++) {
-      out.index[i] = k.index[i]!;
-      out.energy[i] = k.value[i]! / sigmaE;
+      const p = k.index[i]!;
+      const v = Math.floor(p / w);
+      out.index[i] = p;
+      out.energy[i] = k.value[i]! / tileSigmaE[(v >> shift) * tilesX + ((p - v * w) >> shift)]!;
     }
+  }
+
+  /**
+   * σ of e per tile into `tileSigmaE` (1/8 grey level, floored); returns the frame's σ, the
+   * median over the tiles that hold samples (MIN_SIGMA when none does).
+   */
+  private tileSigmas(k: MotionKernel): number {
+    const hist = k.noiseHistogram(this.noiseStep);
+    const { tileSigmaE, tileSamples, tileZeros, scratch } = this;
+    let m = 0;
+    for (let i = 0; i < tileSigmaE.length; i++) {
+      const n = tileSamples[i]!;
+      const s = n > 0 ? robustSigmaTile(hist, i * 256, n, tileZeros[i]!, this.noiseQuantile, this.zq) : -1;
+      tileSigmaE[i] = s;
+      if (s >= 0) scratch[m++] = s;
+    }
+    let frame = 0;
+    if (m > 0) {
+      const sorted = scratch.subarray(0, m).sort();
+      frame = m & 1 ? sorted[m >> 1]! : 0.5 * (sorted[(m >> 1) - 1]! + sorted[m >> 1]!);
+    }
+    frame = Math.max(MIN_SIGMA * E_SCALE, frame);
+    const floor = Math.max(MIN_SIGMA * E_SCALE, this.noiseFloor * frame);
+    for (let i = 0; i < tileSigmaE.length; i++) {
+      const s = tileSigmaE[i]!;
+      tileSigmaE[i] = s < 0 ? frame : Math.max(floor, s);
+    }
+    return frame;
+  }
+
+  /**
+   * σ (grey levels) of the noise tile holding pixel `index` (v·width + u) in the last frame
+   * processed: a motion pixel's energy is its |denoised difference| / this σ. 0 before the first
+   * reported frame.
+   */
+  sigmaAt(index: number): number {
+    if (!this.reported) return 0;
+    const v = Math.floor(index / this.width);
+    return this.tileSigmaE[(v >> this.shift) * this.tilesX + ((index - v * this.width) >> this.shift)]! / E_SCALE;
   }
 
   /** Forget the background: the next frames warm it up again. */

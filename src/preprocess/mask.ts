@@ -49,3 +49,20 @@ export function maskedZeros(mask: Uint8Array | null, width: number, height: numb
   }
   return n;
 }
+
+/**
+ * `maskedZeros` per noise tile (tiles of side 1 << tileShift in raster order): how many of each
+ * tile's noise-histogram samples are e = 0 whatever the frame. Null when there is no mask.
+ */
+export function maskedZerosPerTile(mask: Uint8Array | null, width: number, height: number, step: number, tileShift: number): Uint32Array | null {
+  if (!mask) return null;
+  const tilesX = Math.ceil(width / 2 ** tileShift);
+  const out = new Uint32Array(tilesX * Math.ceil(height / 2 ** tileShift));
+  const m = (u: number, v: number) => u < 0 || v < 0 || u >= width || v >= height || mask[v * width + u] === 0;
+  for (let v = step >> 1; v < height; v += step) {
+    for (let u = 0; u < width; u++) {
+      if (m(u, v) && m(u - 1, v) && m(u + 1, v) && m(u, v - 1) && m(u, v + 1)) out[(v >> tileShift) * tilesX + (u >> tileShift)]!++;
+    }
+  }
+  return out;
+}

@@ -4,14 +4,18 @@
  * (difference d and motion energy e) and selects the top K from the energy map afterwards, an
  * independent route to the result the WASM kernel reaches by streaming compaction.
  */
-import { E_MAX, type KernelSpec, type MotionKernel } from './kernel.ts';
+import { ZQ_MAX, tileGrid, type KernelSpec, type MotionKernel } from './kernel.ts';
 
 export class ReferenceKernel implements MotionKernel {
   readonly name = 'ts';
   readonly index: Uint32Array;
   readonly value: Uint16Array;
+  readonly tileThreshold: Uint16Array;
+  readonly tileScale: Uint32Array;
   candidates = 0;
   private readonly w: number;
+  private readonly shift: number;
+  private readonly tilesX: number;
   private readonly h: number;
   private readonly topK: number;
   private readonly mask: Uint8Array | null;
@@ -20,22 +24,30 @@ export class ReferenceKernel implements MotionKernel {
   private readonly bg: Uint8Array;
   /** d = f − bg, (width + 2) × (height + 2) with a border that stays zero. */
   private readonly d: Int16Array;
-  /** The motion energy map e = |4·d + 4 neighbours|. */
+  /** The motion energy map e = |4·d + 4 neighbours|, and the rank zq of every candidate. */
   private readonly e: Uint16Array;
-  private readonly hist = new Uint32Array(256);
-  private readonly ehist = new Uint32Array(E_MAX + 1);
+  private readonly zq: Uint16Array;
+  private readonly hist: Uint32Array;
+  private readonly zhist = new Uint32Array(ZQ_MAX + 1);
 
   constructor(spec: KernelSpec) {
     this.w = spec.width;
     this.h = spec.height;
     this.topK = spec.topK;
     this.mask = spec.mask;
+    this.shift = spec.tileShift;
+    const { tilesX, tilesY } = tileGrid(this.w, this.h, this.shift);
+    this.tilesX = tilesX;
+    this.hist = new Uint32Array(tilesX * tilesY * 256);
+    this.tileThreshold = new Uint16Array(tilesX * tilesY);
+    this.tileScale = new Uint32Array(tilesX * tilesY);
     const n = this.w * this.h;
     this.masked = new Uint8Array(spec.mask ? n : 0);
     this.frame = this.masked;
     this.bg = new Uint8Array(n);
     this.d = new Int16Array((this.w + 2) * (this.h + 2));
     this.e = new Uint16Array(n);
+    this.zq = new Uint16Array(n);
     this.index = new Uint32Array(spec.topK);
     this.value = new Uint16Array(spec.topK);
   }
@@ -68,18 +80,19 @@ export class ReferenceKernel implements MotionKernel {
   }
 
   noiseHistogram(step: number): Uint32Array {
-    const { w, h, hist } = this;
+    const { w, h, hist, shift, tilesX } = this;
     hist.fill(0);
     for (let v = step >> 1; v < h; v += step) {
       for (let r = Math.max(0, v - 1); r <= Math.min(h - 1, v + 1); r++) this.diffRow(r);
       const p = (v + 1) * (w + 2) + 1;
-      for (let u = 0; u < w; u++) hist[Math.min(255, this.energyAt(p + u))]!++;
+      const row = (v >> shift) * tilesX;
+      for (let u = 0; u < w; u++) hist[(row + (u >> shift)) * 256 + Math.min(255, this.energyAt(p + u))]!++;
     }
     return hist;
   }
 
-  detect(threshold: number, period: number, phase: number): number {
-    const { w, h, bg, d, e, ehist, topK } = this;
+  detect(period: number, phase: number): number {
+    const { w, h, bg, d, e, zq, zhist, topK, shift, tilesX, tileThreshold, tileScale } = this;
     const W = w + 2;
     for (let v = 0; v < h; v++) this.diffRow(v);
     // Σ-Δ background step on the scheduled rows, from the differences before the update.
@@ -90,38 +103,44 @@ export class ReferenceKernel implements MotionKernel {
         bg[i] = bg[i]! + ((di >> 31) | (-di >>> 31)); // + sign(d)
       }
     }
-    ehist.fill(0);
+    zhist.fill(0);
     let candidates = 0;
     for (let v = 0; v < h; v++) {
       const p = (v + 1) * (w + 2) + 1;
+      const row = (v >> shift) * tilesX;
       for (let u = 0, i = v * w; u < w; u++, i++) {
         const q = p + u;
         const ei = Math.abs(4 * d[q]! + d[q - 1]! + d[q + 1]! + d[q - W]! + d[q + W]!);
+        const tile = row + (u >> shift);
         e[i] = ei;
-        if (ei > threshold) {
+        zq[i] = 0;
+        if (ei > tileThreshold[tile]!) {
           candidates++;
-          ehist[ei]!++;
+          const z = Math.min(ZQ_MAX, Math.floor((ei * tileScale[tile]!) / 65536));
+          zq[i] = z + 1; // 0 marks "not a candidate"
+          zhist[z]!++;
         }
       }
     }
     this.candidates = candidates;
-    // Top K by (e descending, index ascending): everything above the cut c, plus the first
-    // `quota` pixels (in raster order) at exactly c.
-    let cut = threshold;
+    // Top K by (zq descending, index ascending): every candidate above the cut c, plus the
+    // first `quota` (in raster order) at exactly c.
+    let cut = -1;
     let quota = 0;
     if (candidates > topK) {
       let acc = 0;
-      cut = E_MAX;
-      while (acc + ehist[cut]! < topK) acc += ehist[cut--]!;
+      cut = ZQ_MAX;
+      while (acc + zhist[cut]! < topK) acc += zhist[cut--]!;
       quota = topK - acc;
     }
     let n = 0;
     for (let i = 0; i < w * h; i++) {
-      const ei = e[i]!;
-      if (ei > cut || (ei === cut && quota > 0)) {
-        if (ei === cut) quota--;
+      const z = zq[i]! - 1;
+      if (z < 0) continue;
+      if (z > cut || (z === cut && quota > 0)) {
+        if (z === cut) quota--;
         this.index[n] = i;
-        this.value[n] = ei;
+        this.value[n] = e[i]!;
         n++;
       }
     }

@@ -37,6 +37,19 @@ export interface MotionOptions {
   topK?: number;
   /** Polygons in pixels ([x, y] = [u, v]), zeroed before anything else. */
   privacyMasks?: ReadonlyArray<ReadonlyArray<readonly [number, number]>>;
+  /**
+   * Side of the square tiles with their own noise σ and threshold, pixels: a power of two
+   * ≥ 16, or 0 for one σ for the whole frame (the behaviour before per-tile noise). Default 64.
+   */
+  noiseTile?: number;
+  /**
+   * A tile's σ is this quantile of its |denoised difference| over the same quantile of |N(0, 1)|
+   * (default 0.95; 0.5 is the MAD, 1.4826 × the median). Higher quantiles follow codec noise's
+   * heavy tails and are less coarse where most differences are 0 or 1/8 grey level.
+   */
+  noiseQuantile?: number;
+  /** A tile's σ is at least this fraction of the frame's median tile σ (default 0; in 0..1). */
+  noiseFloor?: number;
   /** Default 'wasm' when available (build/motion.wasm present and WASM SIMD supported), else 'ts'. */
   kernel?: 'wasm' | 'ts';
 }

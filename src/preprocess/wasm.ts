@@ -6,7 +6,7 @@
  * copied in once per call; nothing is allocated after construction.
  */
 import { readFileSync } from 'node:fs';
-import { E_MAX, type KernelSpec, type MotionKernel } from './kernel.ts';
+import { ZQ_MAX, tileGrid, type KernelSpec, type MotionKernel } from './kernel.ts';
 
 // The project's lib (ES2023, no DOM) declares no WebAssembly types: the few used, locally.
 interface WasmMemory {
@@ -24,11 +24,12 @@ interface Exports {
   memory: WasmMemory;
   heapBase(): number;
   configure(frame: number, bg: number, w: number, h: number, rows: number, stride: number, bytes: number,
-    hist: number, ehist: number, idx: number, val: number, cap: number, topK: number, lanes: number): void;
+    hist: number, zhist: number, idx: number, val: number, rank: number, cap: number, topK: number, lanes: number,
+    thr: number, scale: number, shift: number): void;
   applyMask(mask: number): void;
   seed(): void;
   noiseHistogram(step: number): void;
-  detect(threshold: number, period: number, phase: number): number;
+  detect(period: number, phase: number): number;
   candidateCount(): number;
 }
 
@@ -57,6 +58,8 @@ export class WasmKernel implements MotionKernel {
   readonly name = 'wasm';
   readonly index: Uint32Array;
   readonly value: Uint16Array;
+  readonly tileThreshold: Uint16Array;
+  readonly tileScale: Uint32Array;
   private readonly x: Exports;
   private readonly frame: Uint8Array;
   private readonly hist: Uint32Array;
@@ -80,22 +83,29 @@ export class WasmKernel implements MotionKernel {
     this.maskPtr = spec.mask ? take(n + 32) : 0;
     const rows = take(4 * stride);
     const bytes = take(w + 16);
-    const hist = take(4 * 256 * 4);
-    const ehist = take((E_MAX + 1) * 4);
+    const { tilesX, tilesY } = tileGrid(w, h, spec.tileShift);
+    const tiles = tilesX * tilesY;
+    const hist = take(tiles * 256 * 4);
+    const zhist = take((ZQ_MAX + 1) * 4);
     const idx = take(cap * 4);
     const val = take(cap * 2);
+    const rank = take(cap * 2);
+    const thr = take(tiles * 2);
+    const scale = take(tiles * 4);
     const lanes = take(16);
     const mem = this.x.memory;
     const pages = Math.ceil(p / 65536) - mem.buffer.byteLength / 65536;
     if (pages > 0) mem.grow(pages);
     const buf = mem.buffer;
     this.frame = new Uint8Array(buf, framePtr, n);
-    this.hist = new Uint32Array(buf, hist, 256);
+    this.hist = new Uint32Array(buf, hist, tiles * 256);
+    this.tileThreshold = new Uint16Array(buf, thr, tiles);
+    this.tileScale = new Uint32Array(buf, scale, tiles);
     this.index = new Uint32Array(buf, idx, cap);
     this.value = new Uint16Array(buf, val, cap);
     this.hasMask = spec.mask !== null;
     if (spec.mask) new Uint8Array(buf, this.maskPtr, n).set(spec.mask);
-    this.x.configure(framePtr, bgPtr, w, h, rows, stride, bytes, hist, ehist, idx, val, cap, topK, lanes);
+    this.x.configure(framePtr, bgPtr, w, h, rows, stride, bytes, hist, zhist, idx, val, rank, cap, topK, lanes, thr, scale, spec.tileShift);
   }
 
   get candidates(): number {
@@ -116,8 +126,8 @@ export class WasmKernel implements MotionKernel {
     return this.hist;
   }
 
-  detect(threshold: number, period: number, phase: number): number {
-    return this.x.detect(threshold, period, phase);
+  detect(period: number, phase: number): number {
+    return this.x.detect(period, phase);
   }
 
   close(): void {}

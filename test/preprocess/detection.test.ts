@@ -5,6 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../../src/util/rng.ts';
+import { MotionDetector, createMotionPixels } from '../../src/preprocess/index.ts';
 import { renderFrame, runDetector, type Blob, type SceneSpec } from './scene.ts';
 
 /** P(|z| > 4) for a standard normal: 2·(1 − Φ(4)). */
@@ -82,14 +83,62 @@ test('topK keeps the strongest: 20 targets of known contrast, topK 8', () => {
   const frames = scene({ width: W, height: H }, 21, 9, (f) => (f === 20 ? targets : []));
   const strong = targets.filter((t) => t.contrast >= 80).map(pixelOf);
   for (const kernel of ['wasm', 'ts'] as const) {
-    const r = runDetector({ width: W, height: H, kernel, topK: 8 }, frames)[20]!;
+    const det = new MotionDetector({ width: W, height: H, kernel, topK: 8 });
+    const r = createMotionPixels(8);
+    for (const fr of frames) det.process(fr, r);
     assert.equal(r.count, 8);
     assert.ok(r.candidates >= 20 + 8, `${r.candidates} candidates`);
-    assert.deepEqual([...r.index], strong, 'the 8 strongest centres, in raster order');
+    assert.deepEqual([...r.index.subarray(0, r.count)], strong, 'the 8 strongest centres, in raster order');
     for (let i = 0; i < 8; i++) {
       // Denoised difference at a 1-px target's centre: 4·c/8 = c/2 grey levels (± noise).
       const c = targets.find((t) => pixelOf(t) === r.index[i])!.contrast;
-      assert.ok(Math.abs(r.energy[i]! * r.noiseSigma - c / 2) < 5 * r.noiseSigma, `target ${c}: z ${r.energy[i]}`);
+      const sigma = det.sigmaAt(r.index[i]!);
+      assert.ok(Math.abs(r.energy[i]! * sigma - c / 2) < 5 * sigma, `target ${c}: z ${r.energy[i]}, tile σ ${sigma}`);
     }
+    det.close();
   }
+});
+
+test('per-tile noise: σ 1 on the left half, σ 6 on the right → each half has its own Gaussian tail; a faint target in the quiet half is found', () => {
+  // 256 × 128 px: four 64-px noise tiles across, two per half. Sky 120 + seeded Gaussian noise of
+  // σ 1 (u < 128) or σ 6 (u ≥ 128). A 1 px target of contrast +8 on pixel centres in the quiet half
+  // moves 1 px per frame: denoised, its pixel has 4·8/8 = 4 grey levels against σ ≈ 0.7 (sensor
+  // noise and the background's jitter; z ≈ 5.8, so ~95% expected above k = 4).
+  const [w, h, frames] = [256, 128, 316];
+  // Four passes across the quiet half (u 10…109) on rows 20, 50, 80, 110 (not noise-sample rows).
+  const target = (f: number) => ({ u: 10 + (f % 100), v: 20 + 30 * Math.floor(f / 100) });
+  const rng = new Rng(2024);
+  const seq = Array.from({ length: frames }, (_, f) => {
+    const fr = new Uint8Array(w * h);
+    for (let v = 0; v < h; v++) {
+      for (let u = 0; u < w; u++) fr[v * w + u] = Math.max(0, Math.min(255, Math.round(120 + (u < 128 ? 1 : 6) * rng.normal())));
+    }
+    const t = target(f);
+    fr[t.v * w + t.u] = Math.min(255, fr[t.v * w + t.u]! + 8);
+    return fr;
+  });
+  const near = (i: number, f: number) => Math.abs((i % w) - target(f).u) <= 3 && Math.abs(Math.floor(i / w) - target(f).v) <= 3;
+  const count = (res: ReturnType<typeof runDetector>) => {
+    const halves = [0, 0];
+    let hits = 0;
+    for (let f = 16; f < frames; f++) {
+      const r = res[f]!;
+      for (const i of r.index) if (!near(i, f)) halves[(i % w) < 128 ? 0 : 1]!++;
+      if (r.index.includes(target(f).v * w + target(f).u)) hits++;
+    }
+    return { halves, hits };
+  };
+  const expected = TAIL_4 * (w / 2) * h * (frames - 16); // per half, k = 4 on its own σ: ~310
+  for (const kernel of ['wasm', 'ts'] as const) {
+    const { halves, hits } = count(runDetector({ width: w, height: h, kernel }, seq));
+    for (const [side, n] of halves.entries()) {
+      assert.ok(n > expected / 3 && n < expected * 3, `${kernel}: ${side ? 'noisy' : 'quiet'} half ${n} false pixels, Gaussian tail ${expected.toFixed(0)}`);
+    }
+    assert.ok(halves[1]! < 3 * halves[0]! + 10, `${kernel}: noisy half ${halves[1]} vs quiet ${halves[0]}`);
+    assert.ok(hits >= 0.9 * (frames - 16), `${kernel}: target found in ${hits}/${frames - 16} frames`);
+  }
+  // Control: one σ for the whole frame floods the noisy half and loses the faint target.
+  const { halves, hits } = count(runDetector({ width: w, height: h, noiseTile: 0, noiseQuantile: 0.5 }, seq));
+  assert.ok(halves[1]! > 10 * halves[0]! && halves[1]! > 10 * expected, `one σ per frame: ${halves[1]} vs ${halves[0]}`);
+  assert.ok(hits < 0.5 * (frames - 16), `one σ per frame: target found in ${hits} frames`);
 });

@@ -107,3 +107,15 @@ test('reset() forgets the background: then as a fresh detector, in both kernels'
   });
   assert.deepEqual(outs[1], outs[0]);
 });
+
+test('noise tiles of 16, 32 and 64 px and one σ per frame, with masks, odd sizes and heavy compaction', () => {
+  const spec: SceneSpec = { width: 203, height: 121, cloudEdge: 60, cloudWidth: 50, cloudContrast: 40 };
+  const frames = sceneFrames(spec, 40, 21);
+  const privacyMasks = [[[10, 10], [90, 12], [60, 70], [8, 35]]] as [number, number][][];
+  for (const noiseTile of [0, 16, 32, 64]) {
+    for (const opts of [{}, { privacyMasks, noiseQuantile: 0.5 }, { topK: 9, thresholdSigma: 2 }, { noiseFloor: 0.8, noiseQuantile: 0.9 }]) {
+      assert.ok(assertSame({ width: spec.width, height: spec.height, noiseTile, ...opts }, frames) > 0, `tile ${noiseTile} ${JSON.stringify(opts)}`);
+    }
+    assertSame({ width: 77, height: 45, noiseTile, backgroundWindow: 3, thresholdSigma: 0.4, topK: 30 }, randomFrames(77, 45, 10, noiseTile + 1));
+  }
+});
