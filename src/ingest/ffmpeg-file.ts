@@ -29,6 +29,13 @@ export async function probeVideo(path: string): Promise<ProbeInfo> {
   };
 }
 
+/** Container duration in seconds (fast: no decoding), or null when the container does not say. */
+export async function probeDuration(path: string): Promise<number | null> {
+  const out = await run('ffprobe', ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', path]);
+  const d = Number(out.toString('utf8').trim());
+  return Number.isFinite(d) && d > 0 ? d : null;
+}
+
 /**
  * Decode every frame of `path` as width×height grey bytes. Yields (index, frame) with `frame` a
  * fresh-per-slot view valid until the next iteration.

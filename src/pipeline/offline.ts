@@ -6,7 +6,7 @@
 import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SiteConfig } from '../config/index.ts';
-import { FileFrameSource, type GreyFrame } from '../ingest/index.ts';
+import { FileFrameSource, probeDuration, type GreyFrame } from '../ingest/index.ts';
 import { Progress } from '../util/progress.ts';
 import { siteCameras, SiteCameraError } from './cameras.ts';
 import { Detector, type DetectorOptions } from './detector.ts';
@@ -41,7 +41,10 @@ export async function runOfflineDetect(cfg: SiteConfig, outDir: string, opts: Of
   const sources = cams.map((c) => new FileFrameSource({ path: c.file!, cameraId: c.id, camIndex: c.index, width: c.camera.width, height: c.camera.height, fps: c.fps, clock: c.camera.clock }));
   const out = createWriteStream(join(outDir, 'detections.jsonl'));
   const heads: (GreyFrame | null)[] = await Promise.all(sources.map((s) => s.read()));
-  const progress = new Progress('detect', Math.round((opts.maxSeconds ?? Infinity) < Infinity ? opts.maxSeconds! * cams.reduce((a, c) => a + c.fps, 0) : 0), 'frames', process.stderr, opts.quiet ?? true);
+  // Expected frames for the progress display, from the containers' durations (no decoding).
+  const durations = await Promise.all(cams.map((c) => probeDuration(c.file!).catch(() => null)));
+  const expected = cams.reduce((a, c, i) => a + Math.min(durations[i] ?? 0, opts.maxSeconds ?? Infinity) * c.fps, 0);
+  const progress = new Progress('detect', Math.round(expected), 'frames', process.stderr, opts.quiet ?? true);
   let lastT = -Infinity, firstT = Infinity;
   try {
     for (;;) {

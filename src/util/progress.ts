@@ -27,9 +27,13 @@ export class Progress {
     const now = performance.now();
     if (this.tty) {
       if (now - this.lastDraw >= 100 || this.done >= this.total) { this.lastDraw = now; this.draw(now); }
-    } else {
-      const decile = Math.floor((10 * this.done) / Math.max(1, this.total));
+    } else if (this.total > 0) {
+      const decile = Math.floor((10 * this.done) / this.total);
       if (decile !== this.lastDecile) { this.lastDecile = decile; this.out.write(`${this.line(now)}\n`); }
+    } else if (now - this.lastDraw >= 10_000) {
+      // Unknown total: a line every 10 s.
+      this.lastDraw = now;
+      this.out.write(`${this.line(now)}\n`);
     }
   }
 
@@ -40,7 +44,7 @@ export class Progress {
     if (this.quiet) return;
     const now = performance.now();
     if (this.tty) this.out.write(`\r${this.line(now)}\x1b[K\n`);
-    else if (this.lastDecile < 10) this.out.write(`${this.line(now)}\n`);
+    else if (this.total <= 0 || this.lastDecile < 10) this.out.write(`${this.line(now)}\n`);
   }
 
   /** Units per second so far. */
@@ -53,7 +57,8 @@ export class Progress {
   }
 
   private line(now: number): string {
-    const frac = this.total > 0 ? Math.min(1, this.done / this.total) : 1;
+    if (this.total <= 0) return `${this.label} ${this.done} ${this.unit} ${this.rate(now).toFixed(1)}/s`;
+    const frac = Math.min(1, this.done / this.total);
     const width = 28;
     const full = Math.round(frac * width);
     const bar = '█'.repeat(full) + '░'.repeat(width - full);
