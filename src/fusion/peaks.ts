@@ -119,7 +119,8 @@ export class PeakFinder {
     if (this.order.length < s.count) this.order = new Uint32Array(Math.max(s.count, 2 * this.order.length));
     let n = 0;
     for (let i = 0; i < s.count; i++) if (s.support[i]! >= this.o.minSupport && s.energy[i]! > thr) this.order[n++] = i;
-    const cand = this.order.subarray(0, n).sort((a, b) => s.energy[b]! - s.energy[a]! || a - b);
+    // Ties broken by voxel position, so the result does not depend on the snapshot's order.
+    const cand = this.order.subarray(0, n).sort((a, b) => s.energy[b]! - s.energy[a]! || s.iz[a]! - s.iz[b]! || s.iy[a]! - s.iy[b]! || s.ix[a]! - s.ix[b]!);
     const peaks: Peak[] = [];
     const r = this.o.nmsRadiusVox;
     for (const i of cand) {

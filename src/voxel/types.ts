@@ -30,7 +30,8 @@ export interface ProjectorOptions {
   /** Exponential energy decay time constant, seconds (default windowS/2). */
   decayTauS?: number;
   /**
-   * Memory budget in occupied voxels (default 2^21, at most 2^25; about 84 bytes each). When full: sweep the
+   * Memory budget in occupied voxels (default 2^21, at most 2^25; storage is 64 B per cell of the
+   * 4³ bricks in use, at most 1 KiB per budgeted voxel, docs/VOXEL.md). When full: sweep the
    * voxels with no contribution inside the window; if that frees less than 1/16 of the budget,
    * new voxels are dropped (counted in `stats.dropped`) until the next window bucket begins.
    */
@@ -39,6 +40,11 @@ export interface ProjectorOptions {
   maxCameras?: number;
   /** Rays start this far from the camera centre, metres (default 0). */
   minRangeM?: number;
+  /**
+   * Rays end this far from the camera centre, metres (default Infinity: at the volume's far
+   * side). Must exceed minRangeM. Steps beyond the range a target can be detected at are wasted.
+   */
+  maxRangeM?: number;
   /**
    * Cache each camera's per-pixel ray directions (Float32, 12 bytes per pixel, filled lazily).
    * Default false: unprojecting on demand costs a few percent of the walk (docs/VOXEL.md).

@@ -4,17 +4,18 @@
  * table. Counting rules, window and memory policy: docs/VOXEL.md.
  */
 import type { Camera } from '../../geometry/index.ts';
-import { clipRay, maxCellsPerRay, walkRay } from '../dda.ts';
+import { clipRay, maxCellsPerRay } from '../dda.ts';
 import { VoxelStateError, type AccumulateResult, type MotionPixelsLike, type ProjectorOptions, type ProjectorStats, type VoxelProjector, type VoxelSnapshot } from '../types.ts';
 import { cellOfKey, gridOf, type VoxelGrid } from '../volume.ts';
 import { CameraRays } from './rays.ts';
 import { VoxelTable, WINDOW_BUCKETS } from './table.ts';
+import { walkRayBricks } from './walk.ts';
 
 export const MAX_CAMERAS = 64;
 /** Relative bucket ids are clamped to ±2^30 so they stay Int32 (a clock years off is just late). */
 const BUCKET_LIMIT = 2 ** 30;
 
-interface Resolved { windowS: number; tauS: number; maxVoxels: number; maxCameras: number; minRangeM: number; rayCache: boolean }
+interface Resolved { windowS: number; tauS: number; maxVoxels: number; maxCameras: number; minRangeM: number; maxRangeM: number; rayCache: boolean }
 
 function resolve(o: ProjectorOptions): Resolved {
   const windowS = o.windowS ?? 0.25;
@@ -22,12 +23,14 @@ function resolve(o: ProjectorOptions): Resolved {
   const maxVoxels = o.maxVoxels ?? 1 << 21;
   const maxCameras = o.maxCameras ?? MAX_CAMERAS;
   const minRangeM = o.minRangeM ?? 0;
+  const maxRangeM = o.maxRangeM ?? Infinity;
   if (!(windowS > 0 && Number.isFinite(windowS))) throw new RangeError(`windowS must be a positive number, got ${windowS}`);
   if (!(tauS > 0 && Number.isFinite(tauS))) throw new RangeError(`decayTauS must be a positive number, got ${tauS}`);
   if (!(Number.isInteger(maxVoxels) && maxVoxels >= 1 && maxVoxels <= 2 ** 25)) throw new RangeError(`maxVoxels must be an integer in 1..2^25, got ${maxVoxels}`);
   if (!(Number.isInteger(maxCameras) && maxCameras >= 1 && maxCameras <= MAX_CAMERAS)) throw new RangeError(`maxCameras must be an integer in 1..64, got ${maxCameras}`);
   if (!(minRangeM >= 0 && Number.isFinite(minRangeM))) throw new RangeError(`minRangeM must be a non-negative number, got ${minRangeM}`);
-  return { windowS, tauS, maxVoxels, maxCameras, minRangeM, rayCache: o.rayCache ?? false };
+  if (!(maxRangeM > minRangeM)) throw new RangeError(`maxRangeM must be a number above minRangeM (${minRangeM}), got ${maxRangeM}`);
+  return { windowS, tauS, maxVoxels, maxCameras, minRangeM, maxRangeM, rayCache: o.rayCache ?? false };
 }
 
 class CpuProjector implements VoxelProjector {
@@ -37,7 +40,8 @@ class CpuProjector implements VoxelProjector {
   private table: VoxelTable | null;
   private readonly rays: (CameraRays | undefined)[] = [];
   private readonly weight: Float64Array;
-  private readonly cells: Int32Array;
+  private readonly cellBrick: Int32Array;
+  private readonly cellLocal: Int32Array;
   private readonly dir = new Float64Array(3);
   private readonly tt = new Float64Array(2);
   private readonly factor = new Float64Array(WINDOW_BUCKETS);
@@ -52,9 +56,10 @@ class CpuProjector implements VoxelProjector {
     this.grid = gridOf(opts.volume);
     this.opt = resolve(opts);
     this.bucketS = this.opt.windowS / WINDOW_BUCKETS;
-    this.table = new VoxelTable(this.opt.maxVoxels);
+    this.table = new VoxelTable(this.grid, this.opt.maxVoxels);
     this.weight = new Float64Array(this.opt.maxCameras).fill(1);
-    this.cells = new Int32Array(maxCellsPerRay(this.grid));
+    this.cellBrick = new Int32Array(maxCellsPerRay(this.grid));
+    this.cellLocal = new Int32Array(maxCellsPerRay(this.grid));
   }
 
   private live(): VoxelTable {
@@ -101,9 +106,10 @@ class CpuProjector implements VoxelProjector {
     const rays = this.rays[camIndex];
     const w = this.weight[camIndex]!;
     if (rays === undefined || w === 0) { res.invalid = count; return res; }
-    const cam = rays.cam, C = cam.C, g = this.grid, cells = this.cells, dir = this.dir, tt = this.tt;
+    const cam = rays.cam, C = cam.C, g = this.grid, cb = this.cellBrick, cl = this.cellLocal, dir = this.dir, tt = this.tt;
+    const bnx = table.bnx, bny = table.bny;
     const ox = C[0]!, oy = C[1]!, oz = C[2]!, width = cam.width, npx = rays.pixels;
-    const bucketS = this.bucketS, tau = this.opt.tauS, minRange = this.opt.minRangeM;
+    const bucketS = this.bucketS, tau = this.opt.tauS, minRange = this.opt.minRangeM, maxRange = this.opt.maxRangeM;
     this.serial = this.serial >= 0x1fffffff ? 1 : this.serial + 1;
     const tag = this.serial << 2;
     const bitLo = camIndex < 32 ? 1 << camIndex : 0, bitHi = camIndex < 32 ? 0 : 1 << (camIndex - 32);
@@ -114,15 +120,15 @@ class CpuProjector implements VoxelProjector {
       if (p >= npx || !(e > 0) || e === Infinity || !rays.dirInto(p, dir)) { res.invalid++; continue; }
       res.rays++;
       const dx = dir[0]!, dy = dir[1]!, dz = dir[2]!;
-      if (!clipRay(g, ox, oy, oz, dx, dy, dz, minRange, Infinity, tt)) { res.missed++; continue; }
-      const n = walkRay(g, ox, oy, oz, dx, dy, dz, tt[0]!, tt[1]!, cells);
+      if (!clipRay(g, ox, oy, oz, dx, dy, dz, minRange, maxRange, tt)) { res.missed++; continue; }
+      const n = walkRayBricks(g, bnx, bny, ox, oy, oz, dx, dy, dz, tt[0]!, tt[1]!, cb, cl);
       res.steps += n;
       // Site time of this pixel's row (CONTRACTS §1 rolling shutter, §2 clocks).
       const tc = cam.clock.siteTime(frameCameraTime + cam.rowOffsetS(Math.floor(p / width)));
       const bucket = this.bucketOf(tc);
       if (bucket > this.nowBucket) this.nowBucket = bucket;
       const stored = e * Math.exp((tc - (this.base + bucket) * bucketS) / tau);
-      table.addRay(cells, n, bucket, e, stored, tag, bitLo, bitHi, this.nowBucket);
+      table.addRay(cb, cl, n, bucket, e, stored, tag, bitLo, bitHi, this.nowBucket);
     }
     return res;
   }

@@ -1,111 +1,154 @@
 /**
- * The sparse voxel store of the CPU projector: an open-addressing hash table (linear probing,
- * Fibonacci hashing of the linear voxel key) over a dense entry pool, all typed arrays.
+ * The sparse voxel store of the CPU projector: a two-level grid. A dense directory (Int32, one
+ * word per BRICK³ brick of the volume) maps each brick to a slot of a brick pool, allocated on
+ * first touch and returned when a sweep empties it. A slot holds the brick's BRICK_CELLS entries
+ * contiguously, so the consecutive cells of a ray hit the same few KiB (same page, no hash probe)
+ * instead of one random hash slot and one random entry each (docs/VOXEL.md, Performance).
  *
  * Time is cut into WINDOW_BUCKETS buckets per window. Each entry keeps a ring of the last
  * WINDOW_BUCKETS buckets: per bucket the energy (referenced to the bucket's start time, so that a
  * bucket decays with one factor) and the 64-bit camera mask. One entry is 16 words = 64 bytes,
  * one cache line:
- *   0 newest bucket id (Int32, relative to the projector's base bucket)
+ *   0 newest bucket id (Int32, relative to the projector's base bucket); EMPTY = cell unoccupied
  *   1 frame tag: (accumulate serial << 2) | ring slot of this frame's contribution
  *   2 this frame's contribution, as given (Float32)      3 ... as stored in its slot (Float32)
  *   4..7 energy per ring slot (Float32)                  8..15 mask lo, hi per ring slot
+ *
+ * Budget: `maxVoxels` occupied cells, exactly as with any other layout (the policy of
+ * docs/VOXEL.md). Memory: the pool holds at most `poolBricks` bricks (the whole grid when that
+ * is smaller); a new voxel in an unallocated brick when the pool is exhausted is handled like a
+ * full table (sweep, else drop).
  */
 import { popcount32 } from './bits.ts';
+import { BRICK_SHIFT as SHIFT } from './walk.ts';
+import type { VoxelGrid } from '../volume.ts';
 
 export const WINDOW_BUCKETS = 4; // a power of two: ring slot = bucket & (WINDOW_BUCKETS − 1)
 const RING = WINDOW_BUCKETS - 1;
-const STRIDE = 16;
+const STRIDE = 16; // words per entry
+const LOG_STRIDE = 4;
+// Local copies: an imported binding may compile to a getter call in hot loops.
+const BRICK_SHIFT = SHIFT, BRICK = 1 << BRICK_SHIFT, BRICK_CELLS = BRICK * BRICK * BRICK;
+const LOG_CELLS = 3 * BRICK_SHIFT;
 const E0 = 4, M0 = 8;
-const EMPTY = -1;
+/** Newest-bucket value of an unoccupied cell (bucket ids are clamped to ±2^30). */
+const EMPTY = -(2 ** 31);
+/** Pool bricks per budgeted voxel-brick (pool ≤ POOL_FACTOR · maxVoxels cells). */
+export const POOL_FACTOR = 16;
+/** At most 2^25 pooled cells (2 GiB). */
+const MAX_POOL_CELLS = 2 ** 25;
+
+/** Pool size in bricks for a grid and budget (see the header). */
+export function poolBricksFor(bricks: number, maxVoxels: number): number {
+  const byBudget = Math.ceil((POOL_FACTOR * maxVoxels) / BRICK_CELLS);
+  return Math.max(1, Math.min(bricks, byBudget, MAX_POOL_CELLS / BRICK_CELLS));
+}
 
 export class VoxelTable {
   readonly maxVoxels: number;
-  /** Entries in use: 0..size−1 of the pool. */
+  /** Occupied cells. */
   size = 0;
   dropped = 0;
   evicted = 0;
   late = 0;
-  private readonly slots: Int32Array; // [key, entry] pairs; key EMPTY = free
-  private readonly mask: number;
-  private readonly shift: number;
+  /** Directory geometry: bricks per axis. */
+  readonly bnx: number;
+  readonly bny: number;
+  readonly bnz: number;
+  readonly poolBricks: number;
+  private readonly nx: number;
+  private readonly ny: number;
+  /** Brick index → pool slot, −1 if none. */
+  private readonly dir: Int32Array;
+  /** Pool slot → brick index, −1 if free. */
+  private readonly brickOf: Int32Array;
+  /** Pool slot → occupied cells. */
+  private readonly live: Int32Array;
+  private readonly free: Int32Array;
+  private freeTop = 0;
+  /** Slots 0..highWater−1 have been initialised (all cells EMPTY or occupied). */
+  private highWater = 0;
   private readonly ei: Int32Array;
   private readonly ef: Float32Array;
-  private readonly keys: Int32Array;
   /** No automatic sweep is attempted before this bucket (set when a sweep freed too little). */
   private noSweepBefore = -(2 ** 31);
-  /** Sweeps so far (entries move in a sweep). */
+  /** Sweeps that returned bricks to the pool (found entry offsets may be stale after one). */
   private sweeps = 0;
-  /** Per-ray scratch: entry index of each cell, −1 if absent. */
+  /** Per-ray scratch: entry offset (words) of each cell, −1 if its brick has no slot. */
   private found = new Int32Array(0);
   /** Keeps the touch pass from being optimised away. */
   sink = 0;
 
-  constructor(maxVoxels: number) {
+  constructor(grid: VoxelGrid, maxVoxels: number) {
     this.maxVoxels = maxVoxels;
-    let cap = 8;
-    while (cap < Math.ceil(maxVoxels * 4 / 3)) cap *= 2; // load factor ≤ 0.75 when full
-    this.mask = cap - 1;
-    this.shift = 32 - Math.log2(cap);
-    this.slots = new Int32Array(2 * cap).fill(EMPTY);
-    const buf = new ArrayBuffer(maxVoxels * STRIDE * 4);
+    this.nx = grid.nx; this.ny = grid.ny;
+    this.bnx = Math.ceil(grid.nx / BRICK); this.bny = Math.ceil(grid.ny / BRICK); this.bnz = Math.ceil(grid.nz / BRICK);
+    const bricks = this.bnx * this.bny * this.bnz;
+    this.poolBricks = poolBricksFor(bricks, maxVoxels);
+    this.dir = new Int32Array(bricks).fill(-1);
+    this.brickOf = new Int32Array(this.poolBricks).fill(-1);
+    this.live = new Int32Array(this.poolBricks);
+    this.free = new Int32Array(this.poolBricks);
+    // Pages are committed by the OS as bricks are first used.
+    const buf = new ArrayBuffer(this.poolBricks * BRICK_CELLS * STRIDE * 4);
     this.ei = new Int32Array(buf);
     this.ef = new Float32Array(buf);
-    this.keys = new Int32Array(maxVoxels);
   }
 
   reset(): void {
-    this.slots.fill(EMPTY);
+    this.dir.fill(-1);
+    this.brickOf.fill(-1);
+    this.live.fill(0);
+    this.freeTop = 0; this.highWater = 0;
     this.size = 0;
     this.dropped = 0; this.evicted = 0; this.late = 0;
     this.noSweepBefore = -(2 ** 31);
   }
 
+  /** Bricks holding at least one voxel. */
+  get bricksUsed(): number {
+    return this.highWater - this.freeTop;
+  }
+
   /**
-   * Add one ray's contribution to each of `cells[0..count)`. `value` is the (weighted) pixel
-   * energy, `stored` the same referenced to the start of `bucket`. Within one accumulate call
-   * (`tag` = serial << 2) a voxel takes the maximum of the camera's pixel values, not their sum.
-   * `nowBucket` (newest bucket seen) decides what a sweep may remove when the pool is full.
+   * Add one ray's contribution to each of the cells `brick/local[0..count)` (from
+   * walkRayBricks). `value` is the (weighted) pixel energy, `stored` the same referenced to the
+   * start of `bucket`. Within one accumulate call (`tag` = serial << 2) a voxel takes the maximum
+   * of the camera's pixel values, not their sum. `nowBucket` (newest bucket seen) decides what a
+   * sweep may remove when the budget or the pool is exhausted.
    */
-  addRay(cells: Int32Array, count: number, bucket: number, value: number, stored: number,
+  addRay(brick: Int32Array, local: Int32Array, count: number, bucket: number, value: number, stored: number,
     tag: number, bitLo: number, bitHi: number, nowBucket: number): void {
-    const slots = this.slots, ei = this.ei, ef = this.ef, mask = this.mask, shift = this.shift;
+    const dir = this.dir, ei = this.ei, ef = this.ef;
     const ring = bucket & RING;
     if (this.found.length < count) this.found = new Int32Array(count);
     const found = this.found;
-    // Memory-bound: the loads of one ray are issued in two passes of independent reads first
-    // (hash slots, then entries), so the CPU overlaps their cache misses; the update pass
-    // below then finds them in cache (1.35–1.6× on the bench, docs/VOXEL.md).
-    for (let c = 0; c < count; c++) {
-      const key = cells[c]!;
-      let h = Math.imul(key, 0x9e3779b1) >>> shift;
-      let k = slots[2 * h]!;
-      while (k !== key && k !== EMPTY) { h = (h + 1) & mask; k = slots[2 * h]!; }
-      found[c] = k === key ? slots[2 * h + 1]! : -1;
-    }
+    // Memory-bound: resolve the directory (small, cached) and touch every entry of the ray in a
+    // pass of independent loads first, so the CPU overlaps their cache misses; the update pass
+    // then finds them in cache.
     let touch = 0;
-    for (let c = 0; c < count; c++) { const i = found[c]!; if (i >= 0) touch |= ei[i * STRIDE + 1]!; }
+    for (let c = 0; c < count; c++) {
+      const slot = dir[brick[c]!]!;
+      if (slot < 0) { found[c] = -1; continue; }
+      const b = ((slot << LOG_CELLS) | local[c]!) << LOG_STRIDE;
+      found[c] = b;
+      touch |= ei[b]!;
+    }
     this.sink = touch;
     const sweeps = this.sweeps;
     for (let c = 0; c < count; c++) {
-      const key = cells[c]!;
-      let idx = found[c]!;
-      if (this.sweeps !== sweeps) idx = this.find(key); // a sweep moved the entries
-      let b: number;
-      if (idx >= 0) {
-        b = idx * STRIDE;
-        const newest = ei[b]!;
+      let b = found[c]!;
+      if (b < 0 || this.sweeps !== sweeps) { // brick allocated earlier on this ray, or a sweep freed bricks
+        const slot = dir[brick[c]!]!;
+        b = slot < 0 ? -1 : ((slot << LOG_CELLS) | local[c]!) << LOG_STRIDE;
+      }
+      const newest = b < 0 ? EMPTY : ei[b]!;
+      if (newest !== EMPTY) {
         if (bucket > newest) this.advance(b, newest, bucket, tag);
         else if (bucket <= newest - WINDOW_BUCKETS) { this.late++; continue; }
       } else {
-        if (this.size >= this.maxVoxels && !this.makeRoom(nowBucket)) { this.dropped++; continue; }
-        let h = Math.imul(key, 0x9e3779b1) >>> shift;
-        while (slots[2 * h] !== EMPTY) h = (h + 1) & mask;
-        idx = this.size++;
-        slots[2 * h] = key; slots[2 * h + 1] = idx;
-        this.keys[idx] = key;
-        b = idx * STRIDE;
-        for (let j = 1; j < STRIDE; j++) ei[b + j] = 0;
+        b = this.create(brick[c]!, local[c]!, nowBucket);
+        if (b < 0) { this.dropped++; continue; }
         ei[b] = bucket;
       }
       const ft = ei[b + 1]!;
@@ -122,13 +165,37 @@ export class VoxelTable {
     }
   }
 
-  /** Entry index of key, or −1. */
-  private find(key: number): number {
-    const slots = this.slots, mask = this.mask;
-    let h = Math.imul(key, 0x9e3779b1) >>> this.shift;
-    let k = slots[2 * h]!;
-    while (k !== key && k !== EMPTY) { h = (h + 1) & mask; k = slots[2 * h]!; }
-    return k === key ? slots[2 * h + 1]! : -1;
+  /**
+   * Occupy cell `local` of brick `brickIdx` (allocating the brick if needed), its entry zeroed;
+   * returns its offset, or −1 when neither the budget nor the pool has room after a sweep.
+   */
+  private create(brickIdx: number, local: number, nowBucket: number): number {
+    if (this.size >= this.maxVoxels && !this.makeRoom(nowBucket)) return -1;
+    let slot = this.dir[brickIdx]!; // after a sweep: maybe freed
+    if (slot < 0) {
+      slot = this.allocSlot();
+      if (slot < 0) {
+        if (!this.makeRoom(nowBucket)) return -1;
+        slot = this.allocSlot();
+        if (slot < 0) return -1;
+      }
+      this.dir[brickIdx] = slot; this.brickOf[slot] = brickIdx;
+    }
+    const ei = this.ei, b = ((slot << LOG_CELLS) | local) << LOG_STRIDE;
+    for (let j = 1; j < STRIDE; j++) ei[b + j] = 0;
+    this.live[slot] = this.live[slot]! + 1;
+    this.size++;
+    return b;
+  }
+
+  /** A free pool slot (its cells EMPTY, not yet in the directory), or −1 when the pool is exhausted. */
+  private allocSlot(): number {
+    if (this.freeTop > 0) return this.free[--this.freeTop]!;
+    if (this.highWater >= this.poolBricks) return -1;
+    const slot = this.highWater++;
+    const ei = this.ei, base = slot << (LOG_CELLS + LOG_STRIDE);
+    for (let l = 0; l < BRICK_CELLS; l++) ei[base + (l << LOG_STRIDE)] = EMPTY;
+    return slot;
   }
 
   /** Move entry b's ring forward to `bucket`, clearing the slots of buckets that left it. */
@@ -145,7 +212,7 @@ export class VoxelTable {
     ei[b] = bucket;
   }
 
-  /** The pool is full: sweep what expired before `nowBucket`'s window. True if room was made. */
+  /** Budget or pool exhausted: sweep what expired before `nowBucket`'s window. True if anything was freed. */
   private makeRoom(nowBucket: number): boolean {
     if (nowBucket < this.noSweepBefore) return false;
     const freed = this.sweep(nowBucket - WINDOW_BUCKETS + 1);
@@ -153,62 +220,74 @@ export class VoxelTable {
     return this.size < this.maxVoxels;
   }
 
-  /** Remove entries whose newest bucket is before `keepFrom`; compact the pool, rebuild the hash. */
+  /** Remove entries whose newest bucket is before `keepFrom`; return emptied bricks to the pool. */
   sweep(keepFrom: number): number {
-    const ei = this.ei, keys = this.keys, n = this.size;
-    let w = 0;
-    for (let i = 0; i < n; i++) {
-      if (ei[i * STRIDE]! < keepFrom) continue;
-      if (w !== i) { ei.copyWithin(w * STRIDE, i * STRIDE, (i + 1) * STRIDE); keys[w] = keys[i]!; }
-      w++;
+    const ei = this.ei, live = this.live, hw = this.highWater;
+    let freed = 0, bricksFreed = 0;
+    for (let slot = 0; slot < hw; slot++) {
+      if (live[slot] === 0) continue;
+      const base = slot << (LOG_CELLS + LOG_STRIDE);
+      let gone = 0;
+      for (let l = 0; l < BRICK_CELLS; l++) {
+        const b = base + (l << LOG_STRIDE), nb = ei[b]!;
+        if (nb !== EMPTY && nb < keepFrom) { ei[b] = EMPTY; gone++; }
+      }
+      if (gone === 0) continue;
+      freed += gone;
+      const left = live[slot]! - gone;
+      live[slot] = left;
+      if (left === 0) {
+        this.dir[this.brickOf[slot]!] = -1;
+        this.brickOf[slot] = -1;
+        this.free[this.freeTop++] = slot;
+        bricksFreed++;
+      }
     }
-    const freed = n - w;
-    if (freed === 0) return 0;
-    this.sweeps++;
+    if (bricksFreed > 0) this.sweeps++;
     this.evicted += freed;
-    this.size = w;
-    const slots = this.slots, mask = this.mask, shift = this.shift;
-    slots.fill(EMPTY);
-    for (let i = 0; i < w; i++) {
-      const key = keys[i]!;
-      let h = Math.imul(key, 0x9e3779b1) >>> shift;
-      while (slots[2 * h] !== EMPTY) h = (h + 1) & mask;
-      slots[2 * h] = key; slots[2 * h + 1] = i;
-    }
+    this.size -= freed;
     return freed;
   }
 
   /**
    * Read the voxels alive at bucket `nowBucket`: buckets (nowBucket − WINDOW_BUCKETS, nowBucket]
-   * count, bucket nowBucket − j with decay factor `factor[j]`. Writes key, energy, masks and
-   * support of the voxels with at least `minSupport` cameras into the arrays (up to their
+   * count, bucket nowBucket − j with decay factor `factor[j]`. Writes linear key, energy, masks
+   * and support of the voxels with at least `minSupport` cameras into the arrays (up to their
    * length) and returns how many qualified.
    */
   read(nowBucket: number, factor: Float64Array, minSupport: number,
     outKey: Uint32Array, outEnergy: Float32Array, outLo: Uint32Array, outHi: Uint32Array, outSupport: Uint8Array): number {
-    const ei = this.ei, ef = this.ef, keys = this.keys, cap = outKey.length;
+    const ei = this.ei, ef = this.ef, live = this.live, cap = outKey.length, hw = this.highWater;
+    const bnx = this.bnx, bny = this.bny, nx = this.nx, ny = this.ny, m = BRICK - 1;
     let matched = 0;
-    for (let i = 0; i < this.size; i++) {
-      const b = i * STRIDE, newest = ei[b]!;
-      if (newest <= nowBucket - WINDOW_BUCKETS) continue; // expired, not swept yet
-      // Live ids: still in the entry's ring (> newest − W) and inside the window at nowBucket.
-      const first = (newest > nowBucket ? newest : nowBucket) - RING;
-      const last = newest < nowBucket ? newest : nowBucket;
-      let lo = 0, hi = 0;
-      for (let id = first; id <= last; id++) {
-        const m = b + M0 + 2 * (id & RING);
-        lo |= ei[m]!; hi |= ei[m + 1]!;
+    for (let slot = 0; slot < hw; slot++) {
+      if (live[slot] === 0) continue;
+      const brick = this.brickOf[slot]!;
+      const bz = Math.floor(brick / (bnx * bny)), r = brick - bz * bnx * bny, by = Math.floor(r / bnx), bx = r - by * bnx;
+      const base = slot << (LOG_CELLS + LOG_STRIDE);
+      for (let l = 0; l < BRICK_CELLS; l++) {
+        const b = base + (l << LOG_STRIDE), newest = ei[b]!;
+        if (newest === EMPTY || newest <= nowBucket - WINDOW_BUCKETS) continue; // free, or expired not swept yet
+        // Live ids: still in the entry's ring (> newest − W) and inside the window at nowBucket.
+        const first = (newest > nowBucket ? newest : nowBucket) - RING;
+        const last = newest < nowBucket ? newest : nowBucket;
+        let lo = 0, hi = 0;
+        for (let id = first; id <= last; id++) {
+          const mk = b + M0 + 2 * (id & RING);
+          lo |= ei[mk]!; hi |= ei[mk + 1]!;
+        }
+        if ((lo | hi) === 0) continue;
+        const support = popcount32(lo) + popcount32(hi);
+        if (support < minSupport) continue;
+        let energy = 0;
+        for (let id = first; id <= last; id++) energy += ef[b + E0 + (id & RING)]! * factor[nowBucket - id]!;
+        if (matched < cap) {
+          const ix = (bx << BRICK_SHIFT) | (l & m), iy = (by << BRICK_SHIFT) | ((l >> BRICK_SHIFT) & m), iz = (bz << BRICK_SHIFT) | (l >> (2 * BRICK_SHIFT));
+          outKey[matched] = ix + nx * (iy + ny * iz); outEnergy[matched] = energy;
+          outLo[matched] = lo; outHi[matched] = hi; outSupport[matched] = support;
+        }
+        matched++;
       }
-      if ((lo | hi) === 0) continue;
-      const support = popcount32(lo) + popcount32(hi);
-      if (support < minSupport) continue;
-      let energy = 0;
-      for (let id = first; id <= last; id++) energy += ef[b + E0 + (id & RING)]! * factor[nowBucket - id]!;
-      if (matched < cap) {
-        outKey[matched] = keys[i]!; outEnergy[matched] = energy;
-        outLo[matched] = lo; outHi[matched] = hi; outSupport[matched] = support;
-      }
-      matched++;
     }
     return matched;
   }
