@@ -6,6 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
+import { benchDetect } from './detect.ts';
 import { benchGeometry } from './geometry.ts';
 import { benchPreprocess } from './preprocess.ts';
 import { benchSim } from './sim.ts';
@@ -29,4 +30,6 @@ console.log('voxel projector (CPU, 4 × 1080p cameras, 2000 noise pixels each pe
 show(benchVoxel());
 console.log(`simulator (scenarios/spec-1km.yaml, ${frames} frames per camera)`);
 show(await benchSim(frames));
+console.log(`offline detection (dvs detect on ${frames} frames per camera of spec-1km.yaml)`);
+show(await benchDetect(frames));
 if (values.json) writeFileSync(values.json, `${JSON.stringify(results, null, 2)}\n`);
