@@ -50,6 +50,17 @@ export interface ProjectorOptions {
    * Default false: unprojecting on demand costs a few percent of the walk (docs/VOXEL.md).
    */
   rayCache?: boolean;
+  /**
+   * Persistence pooling radius, voxels (Chebyshev; default 1 = the 3×3×3 neighbourhood, 0 = the
+   * voxel alone): `VoxelSnapshot.bucketSupport` counts the cameras per window bucket over this
+   * neighbourhood, so a target that moves across a voxel boundary keeps its count.
+   */
+  persistenceRadiusVox?: number;
+  /**
+   * `bucketSupport` is computed only for voxels with at least this many cameras in the window
+   * (default 3; 0 written for the others), since pooling costs (2r+1)³ lookups per voxel.
+   */
+  persistenceMinSupport?: number;
 }
 
 export interface AccumulateResult {
@@ -117,9 +128,27 @@ export interface VoxelSnapshot {
   maskHi: Uint32Array;
   /** Cameras in the mask (popcount). */
   support: Uint8Array;
+  /**
+   * Temporal persistence (optional; filled when present, see docs/VOXEL.md "Persistence"): the
+   * voxel's (camera, window bucket) pairs, Σ over the live buckets of the cameras in that
+   * bucket's mask (a camera seen in 3 buckets counts 3; capped at 255).
+   */
+  frames?: Uint8Array;
+  /**
+   * Optional, 4 (WINDOW_BUCKETS) entries per voxel: `bucketSupport[4i + j]` = distinct cameras
+   * that contributed in window bucket j (0 = the bucket of the snapshot time, 3 = the oldest) to
+   * voxel i or a cell within `persistenceRadiusVox` of it. Only for voxels with support ≥
+   * `persistenceMinSupport` (0 for the others).
+   */
+  bucketSupport?: Uint8Array;
 }
 
-export function createSnapshot(capacity: number): VoxelSnapshot {
+/**
+ * Snapshot arrays for `capacity` voxels. `frames` is always allocated; `bucketSupport` (pooled
+ * per-bucket camera counts, (2r+1)³ lookups per voxel with support ≥ persistenceMinSupport) only
+ * with `{ bucketSupport: true }`.
+ */
+export function createSnapshot(capacity: number, opts: { bucketSupport?: boolean } = {}): VoxelSnapshot {
   if (!(Number.isInteger(capacity) && capacity >= 0)) throw new RangeError(`snapshot capacity must be a non-negative integer, got ${capacity}`);
   return {
     count: 0,
@@ -132,6 +161,8 @@ export function createSnapshot(capacity: number): VoxelSnapshot {
     maskLo: new Uint32Array(capacity),
     maskHi: new Uint32Array(capacity),
     support: new Uint8Array(capacity),
+    frames: new Uint8Array(capacity),
+    ...(opts.bucketSupport === true ? { bucketSupport: new Uint8Array(4 * capacity) } : {}),
   };
 }
 

@@ -79,3 +79,22 @@ test('refinement: rays through the cameras\' motion pixels recover a point off t
   assert.ok(err < 0.6, `refined error ${err.toFixed(3)} m`);
   assert.ok(centreErr > 1.3 && err < centreErr / 2, `centre error ${centreErr.toFixed(2)} m`);
 });
+
+test('temporal persistence: a coincidence in one frame per camera is refused, a voxel seen over several frames kept', () => {
+  const s = snapshot([
+    { v: [10, 10, 10], e: 30, cams: [0, 1, 2] }, // chance: one bucket each
+    { v: [40, 40, 10], e: 30, cams: [0, 1, 2] }, // target: 3 cameras in 3 buckets
+  ]);
+  s.frames = Uint8Array.from([3, 9]);
+  s.bucketSupport = Uint8Array.from([3, 0, 0, 0, 3, 3, 3, 0]);
+  assert.deepEqual(new PeakFinder(volume).find(s).map((p) => p.voxel), [[40, 40, 10]]); // default minFrames 6
+  assert.deepEqual(new PeakFinder(volume, { minFrames: 0 }).find(s).map((p) => p.voxel), [[10, 10, 10], [40, 40, 10]]);
+  assert.deepEqual(new PeakFinder(volume, { minFrames: 10 }).find(s).map((p) => p.voxel), []);
+  // Pooled buckets with ≥ persistenceSupport (default minSupport = 3) cameras.
+  assert.deepEqual(new PeakFinder(volume, { minFrames: 0, minPersistence: 2 }).find(s).map((p) => p.voxel), [[40, 40, 10]]);
+  assert.deepEqual(new PeakFinder(volume, { minFrames: 0, minPersistence: 4 }).find(s).map((p) => p.voxel), []);
+  assert.deepEqual(new PeakFinder(volume, { minFrames: 0, minPersistence: 1, persistenceSupport: 4 }).find(s).map((p) => p.voxel), []);
+  // A snapshot without the fields (older producers) is not filtered.
+  delete s.frames; delete s.bucketSupport;
+  assert.deepEqual(new PeakFinder(volume, { minPersistence: 2 }).find(s).map((p) => p.voxel), [[10, 10, 10], [40, 40, 10]]);
+});

@@ -15,7 +15,7 @@ export const MAX_CAMERAS = 64;
 /** Relative bucket ids are clamped to ±2^30 so they stay Int32 (a clock years off is just late). */
 const BUCKET_LIMIT = 2 ** 30;
 
-interface Resolved { windowS: number; tauS: number; maxVoxels: number; maxCameras: number; minRangeM: number; maxRangeM: number; rayCache: boolean }
+interface Resolved { windowS: number; tauS: number; maxVoxels: number; maxCameras: number; minRangeM: number; maxRangeM: number; rayCache: boolean; poolRadius: number; poolMinSupport: number }
 
 function resolve(o: ProjectorOptions): Resolved {
   const windowS = o.windowS ?? 0.25;
@@ -30,7 +30,11 @@ function resolve(o: ProjectorOptions): Resolved {
   if (!(Number.isInteger(maxCameras) && maxCameras >= 1 && maxCameras <= MAX_CAMERAS)) throw new RangeError(`maxCameras must be an integer in 1..64, got ${maxCameras}`);
   if (!(minRangeM >= 0 && Number.isFinite(minRangeM))) throw new RangeError(`minRangeM must be a non-negative number, got ${minRangeM}`);
   if (!(maxRangeM > minRangeM)) throw new RangeError(`maxRangeM must be a number above minRangeM (${minRangeM}), got ${maxRangeM}`);
-  return { windowS, tauS, maxVoxels, maxCameras, minRangeM, maxRangeM, rayCache: o.rayCache ?? false };
+  const poolRadius = o.persistenceRadiusVox ?? 1;
+  const poolMinSupport = o.persistenceMinSupport ?? 3;
+  if (!(Number.isInteger(poolRadius) && poolRadius >= 0 && poolRadius <= 4)) throw new RangeError(`persistenceRadiusVox must be an integer in 0..4, got ${poolRadius}`);
+  if (!(Number.isInteger(poolMinSupport) && poolMinSupport >= 0)) throw new RangeError(`persistenceMinSupport must be a non-negative integer, got ${poolMinSupport}`);
+  return { windowS, tauS, maxVoxels, maxCameras, minRangeM, maxRangeM, rayCache: o.rayCache ?? false, poolRadius, poolMinSupport };
 }
 
 class CpuProjector implements VoxelProjector {
@@ -142,7 +146,8 @@ class CpuProjector implements VoxelProjector {
     for (let j = 0; j < WINDOW_BUCKETS; j++) {
       this.factor[j] = Math.exp(-(t - (this.base + now - j) * this.bucketS) / this.opt.tauS);
     }
-    const matched = table.read(now, this.factor, Math.max(1, minSupport), out.key, out.energy, out.maskLo, out.maskHi, out.support);
+    const matched = table.read(now, this.factor, Math.max(1, minSupport), out.key, out.energy, out.maskLo, out.maskHi, out.support,
+      out.frames ?? null, out.bucketSupport ?? null, this.opt.poolRadius, this.opt.poolMinSupport);
     const n = Math.min(matched, out.key.length, out.ix.length, out.iy.length, out.iz.length);
     const g = this.grid, cell = this.cell;
     for (let i = 0; i < n; i++) {

@@ -58,6 +58,7 @@ export class VoxelTable {
   readonly poolBricks: number;
   private readonly nx: number;
   private readonly ny: number;
+  private readonly nz: number;
   /** Brick index → pool slot, −1 if none. */
   private readonly dir: Int32Array;
   /** Pool slot → brick index, −1 if free. */
@@ -81,7 +82,7 @@ export class VoxelTable {
 
   constructor(grid: VoxelGrid, maxVoxels: number) {
     this.maxVoxels = maxVoxels;
-    this.nx = grid.nx; this.ny = grid.ny;
+    this.nx = grid.nx; this.ny = grid.ny; this.nz = grid.nz;
     this.bnx = Math.ceil(grid.nx / BRICK); this.bny = Math.ceil(grid.ny / BRICK); this.bnz = Math.ceil(grid.nz / BRICK);
     const bricks = this.bnx * this.bny * this.bnz;
     this.poolBricks = poolBricksFor(bricks, maxVoxels);
@@ -254,11 +255,20 @@ export class VoxelTable {
    * count, bucket nowBucket − j with decay factor `factor[j]`. Writes linear key, energy, masks
    * and support of the voxels with at least `minSupport` cameras into the arrays (up to their
    * length) and returns how many qualified.
+   *
+   * Persistence (optional outputs, docs/VOXEL.md "Persistence"): `outFrames[i]` = the voxel's
+   * (camera, bucket) pairs, Σ_j popcount(mask of bucket nowBucket − j); `outBuckets[4i + j]` =
+   * distinct cameras that contributed in bucket nowBucket − j to the voxel or any cell within
+   * `poolRadius` (Chebyshev, 0 or more) of it, written for voxels with support ≥ `poolMinSupport`
+   * (0 for the others: pooling costs (2r+1)³ lookups per voxel).
    */
   read(nowBucket: number, factor: Float64Array, minSupport: number,
-    outKey: Uint32Array, outEnergy: Float32Array, outLo: Uint32Array, outHi: Uint32Array, outSupport: Uint8Array): number {
+    outKey: Uint32Array, outEnergy: Float32Array, outLo: Uint32Array, outHi: Uint32Array, outSupport: Uint8Array,
+    outFrames: Uint8Array | null = null, outBuckets: Uint8Array | null = null, poolRadius = 1, poolMinSupport = 3): number {
     const ei = this.ei, ef = this.ef, live = this.live, cap = outKey.length, hw = this.highWater;
     const bnx = this.bnx, bny = this.bny, nx = this.nx, ny = this.ny, m = BRICK - 1;
+    const frameCap = outFrames === null ? 0 : Math.min(cap, outFrames.length);
+    const bucketCap = outBuckets === null ? 0 : Math.min(cap, outBuckets.length >> 2);
     let matched = 0;
     for (let slot = 0; slot < hw; slot++) {
       if (live[slot] === 0) continue;
@@ -271,10 +281,12 @@ export class VoxelTable {
         // Live ids: still in the entry's ring (> newest − W) and inside the window at nowBucket.
         const first = (newest > nowBucket ? newest : nowBucket) - RING;
         const last = newest < nowBucket ? newest : nowBucket;
-        let lo = 0, hi = 0;
+        let lo = 0, hi = 0, frames = 0;
         for (let id = first; id <= last; id++) {
           const mk = b + M0 + 2 * (id & RING);
-          lo |= ei[mk]!; hi |= ei[mk + 1]!;
+          const bl = ei[mk]!, bh = ei[mk + 1]!;
+          lo |= bl; hi |= bh;
+          frames += popcount32(bl) + popcount32(bh);
         }
         if ((lo | hi) === 0) continue;
         const support = popcount32(lo) + popcount32(hi);
@@ -285,10 +297,49 @@ export class VoxelTable {
           const ix = (bx << BRICK_SHIFT) | (l & m), iy = (by << BRICK_SHIFT) | ((l >> BRICK_SHIFT) & m), iz = (bz << BRICK_SHIFT) | (l >> (2 * BRICK_SHIFT));
           outKey[matched] = ix + nx * (iy + ny * iz); outEnergy[matched] = energy;
           outLo[matched] = lo; outHi[matched] = hi; outSupport[matched] = support;
+          if (matched < frameCap) outFrames![matched] = frames > 255 ? 255 : frames;
+          if (matched < bucketCap) {
+            const o = matched << 2;
+            if (support >= poolMinSupport) this.pooledBuckets(ix, iy, iz, nowBucket, poolRadius, outBuckets!, o);
+            else outBuckets![o] = outBuckets![o + 1] = outBuckets![o + 2] = outBuckets![o + 3] = 0;
+          }
         }
         matched++;
       }
     }
     return matched;
+  }
+
+  private readonly pool = new Int32Array(2 * WINDOW_BUCKETS);
+
+  /**
+   * Per bucket nowBucket − j (j = 0..W−1): cameras that contributed to any cell within `radius`
+   * of (x, y, z) in that bucket, into out[o + j].
+   */
+  private pooledBuckets(x: number, y: number, z: number, nowBucket: number, radius: number, out: Uint8Array, o: number): void {
+    const ei = this.ei, dir = this.dir, pool = this.pool, bnx = this.bnx, bny = this.bny, m = BRICK - 1;
+    pool.fill(0);
+    const x0 = Math.max(0, x - radius), x1 = Math.min(this.nx - 1, x + radius);
+    const y0 = Math.max(0, y - radius), y1 = Math.min(this.ny - 1, y + radius);
+    const z0 = Math.max(0, z - radius), z1 = Math.min(this.nz - 1, z + radius);
+    for (let cz = z0; cz <= z1; cz++) {
+      for (let cy = y0; cy <= y1; cy++) {
+        for (let cx = x0; cx <= x1; cx++) {
+          const slot = dir[(cx >> BRICK_SHIFT) + bnx * ((cy >> BRICK_SHIFT) + bny * (cz >> BRICK_SHIFT))]!;
+          if (slot < 0) continue;
+          const b = ((slot << LOG_CELLS) | ((cx & m) | ((cy & m) << BRICK_SHIFT) | ((cz & m) << (2 * BRICK_SHIFT)))) << LOG_STRIDE;
+          const newest = ei[b]!;
+          if (newest === EMPTY) continue;
+          for (let j = 0; j < WINDOW_BUCKETS; j++) {
+            const id = nowBucket - j;
+            if (id > newest || id <= newest - WINDOW_BUCKETS) continue; // not in this cell's ring
+            const mk = b + M0 + 2 * (id & RING);
+            pool[2 * j] = pool[2 * j]! | ei[mk]!;
+            pool[2 * j + 1] = pool[2 * j + 1]! | ei[mk + 1]!;
+          }
+        }
+      }
+    }
+    for (let j = 0; j < WINDOW_BUCKETS; j++) out[o + j] = popcount32(pool[2 * j]!) + popcount32(pool[2 * j + 1]!);
   }
 }
