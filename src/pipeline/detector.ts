@@ -5,7 +5,7 @@
  */
 import { PeakFinder, type CameraEvidence, type PeakOptions } from '../fusion/index.ts';
 import type { GreyFrame } from '../ingest/index.ts';
-import { MotionDetector, createMotionPixels, type MotionOptions, type MotionPixels } from '../preprocess/index.ts';
+import { BlobGrouper, MotionDetector, createBlobList, createMotionPixels, type BlobList, type MotionOptions, type MotionPixels } from '../preprocess/index.ts';
 import { createCpuProjector, createSnapshot, type ProjectorOptions, type VolumeSpec, type VoxelProjector, type VoxelSnapshot } from '../voxel/index.ts';
 import type { SiteCamera } from './cameras.ts';
 
@@ -24,6 +24,8 @@ export interface DetectorOptions {
   /** Fusion runs every tickS seconds of site time (default 1/15 s). */
   tickS?: number;
   motion?: Omit<MotionOptions, 'width' | 'height'>;
+  /** Cast one ray per 8-connected motion blob instead of one per pixel (default true). */
+  rayPerBlob?: boolean;
   projector?: Omit<ProjectorOptions, 'volume'>;
   peaks?: PeakOptions;
 }
@@ -40,6 +42,9 @@ export interface DetectorStats {
 export class Detector {
   private readonly motion: MotionDetector[] = [];
   private readonly pixels: MotionPixels[] = [];
+  private readonly blobbers: BlobGrouper[] = [];
+  private readonly blobs: BlobList[] = [];
+  private readonly rayPerBlob: boolean;
   private readonly evidence: (CameraEvidence | undefined)[] = [];
   private readonly projector: VoxelProjector;
   private readonly snapshot: VoxelSnapshot;
@@ -51,12 +56,15 @@ export class Detector {
 
   constructor(private readonly cameras: SiteCamera[], volume: VolumeSpec, opts: DetectorOptions = {}) {
     this.tickS = opts.tickS ?? 1 / 15;
+    this.rayPerBlob = opts.rayPerBlob ?? true;
     this.projector = createCpuProjector({ volume, ...opts.projector });
     for (const c of cameras) {
       const cam = c.camera;
       const topK = opts.motion?.topK ?? 2000;
       this.motion[c.index] = new MotionDetector({ ...opts.motion, width: cam.width, height: cam.height, topK });
       this.pixels[c.index] = createMotionPixels(topK);
+      this.blobbers[c.index] = new BlobGrouper(cam.width, cam.height, topK);
+      this.blobs[c.index] = createBlobList(topK);
       this.projector.setCamera(c.index, cam);
     }
     this.snapshot = createSnapshot(opts.projector?.maxVoxels ?? 1 << 21);
@@ -77,7 +85,13 @@ export class Detector {
     const cam = this.cameras.find((c) => c.index === frame.camIndex);
     if (!md || !px || !cam) throw new RangeError(`frame from unknown camera index ${frame.camIndex}`);
     md.process(frame.data, px);
-    const r = this.projector.accumulate(frame.camIndex, frame.cameraTime, px);
+    let rays: { count: number; index: Uint32Array; energy: Float32Array } = px;
+    if (this.rayPerBlob) {
+      const b = this.blobs[frame.camIndex]!;
+      this.blobbers[frame.camIndex]!.group(px, b);
+      rays = b;
+    }
+    const r = this.projector.accumulate(frame.camIndex, frame.cameraTime, rays);
     this.evidence[frame.camIndex] = { cam: cam.camera, count: px.count, index: px.index, energy: px.energy };
     const pos = this.cameras.indexOf(cam);
     this.stats.frames[pos] = this.stats.frames[pos]! + 1;

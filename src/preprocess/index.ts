@@ -6,3 +6,4 @@ export { createMotionPixels, type MotionOptions, type MotionPixels } from './typ
 export { MotionDetector } from './detector.ts';
 export { PreprocessError, type PreprocessErrorCode } from './errors.ts';
 export { rasterizeMasks } from './mask.ts';
+export { BlobGrouper, createBlobList, type BlobList, type PixelList } from './blobs.ts';
