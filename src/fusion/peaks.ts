@@ -7,26 +7,15 @@
  * least-squares intersection of the contributing cameras' rays through their motion pixels.
  */
 import type { Camera } from '../geometry/index.ts';
+import type { VoxelSnapshot } from '../voxel/index.ts';
 import { intersectRays } from './intersect.ts';
 
-/** The fields of a voxel snapshot fusion reads (the voxel module's `VoxelSnapshot` has them). */
-export interface SnapshotLike {
-  count: number;
-  ix: Int32Array;
-  iy: Int32Array;
-  iz: Int32Array;
-  energy: Float32Array;
-  maskLo: Uint32Array;
-  maskHi: Uint32Array;
-  support: Uint8Array;
-  /** Optional: (camera, window bucket) pairs per voxel (the voxel module's `frames`). */
-  frames?: Uint8Array;
-  /**
-   * Optional, 4 per voxel: cameras per window bucket pooled over the voxel's neighbourhood (the
-   * voxel module's `bucketSupport`). When present, fusion requires temporal persistence.
-   */
-  bucketSupport?: Uint8Array;
-}
+/**
+ * The fields of a voxel snapshot that fusion reads (a structural subset of the voxel module's
+ * `VoxelSnapshot`, so tests can build one by hand). When `frames` is present fusion requires
+ * temporal persistence; `bucketSupport` enables the pooled rule.
+ */
+export type SnapshotLike = Pick<VoxelSnapshot, 'count' | 'ix' | 'iy' | 'iz' | 'energy' | 'maskLo' | 'maskHi' | 'support' | 'frames' | 'bucketSupport'>;
 
 export interface VolumeLike {
   min: readonly number[];
