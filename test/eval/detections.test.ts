@@ -44,3 +44,27 @@ test('detections.jsonl parsing names the file and line of a malformed row', () =
   assert.equal(parseDetectionsJsonl('{"t": 1, "enu": [1, 2, 3], "energy": 5, "cameras": ["a"]}\n', 'd.jsonl').length, 1);
   assert.throws(() => parseDetectionsJsonl('{"t": 1, "enu": [1, 2, 3]}\n{"t": "x", "enu": [1, 2, 3]}\n', 'd.jsonl'), (e: unknown) => e instanceof EvalInputError && /d\.jsonl:2/.test(e.message));
 });
+
+test('dvs eval --detections: the table on stdout, JSON on request, --tracks and --detections exclusive', async (t) => {
+  const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { tmpdir } = await import('node:os');
+  const { evalCommand } = await import('../../src/cli/eval.ts');
+  const dir = mkdtempSync(join(tmpdir(), 'dvs-evaldet-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(join(dir, 'truth.jsonl'), truth.map((r) => JSON.stringify(r)).join('\n') + '\n');
+  writeFileSync(join(dir, 'truth-cameras.json'), JSON.stringify({ cameras: cameras.map((c) => ({ id: c.id, resolution: [640, 480], pose: c.params.pose, intrinsics: c.params.intrinsics })) }));
+  const dets = Array.from({ length: 10 }, (_, i) => ({ t: i / 10, enu: [-50 + 10 * i, 100, 12], energy: 30, cameras: ['a', 'b', 'c'] }));
+  writeFileSync(join(dir, 'det.jsonl'), dets.map((d) => JSON.stringify(d)).join('\n') + '\n');
+  const io = { out: '', err: '', stdout(s: string) { this.out += s; }, stderr(s: string) { this.err += s; } };
+  assert.equal(await evalCommand(['--truth', join(dir, 'truth.jsonl'), '--detections', join(dir, 'det.jsonl')], io), 0);
+  assert.match(io.out, /with a detection within 15 m\s+9 \(100\.0 %\)/); // the nine counted instants, each 2 m off
+  io.out = '';
+  assert.equal(await evalCommand(['--truth', join(dir, 'truth.jsonl'), '--detections', join(dir, 'det.jsonl'), '--format', 'json'], io), 0);
+  const j = JSON.parse(io.out) as { found: number; medianErrorM: number; far: number };
+  assert.equal(j.found, 9);
+  assert.ok(Math.abs(j.medianErrorM - 2) < 1e-9);
+  assert.equal(j.far, 0);
+  assert.equal(await evalCommand(['--truth', join(dir, 'truth.jsonl'), '--detections', join(dir, 'det.jsonl'), '--tracks', join(dir, 'det.jsonl')], io), 2);
+  assert.match(io.err, /not both/);
+});
