@@ -6,7 +6,8 @@
  */
 import { Type, type Static, type TProperties } from 'typebox';
 
-const closed = <P extends TProperties>(props: P, opts: { default?: unknown; description?: string } = {}) =>
+/** An object schema that rejects unknown keys (every object of site.yaml and of scenarios). */
+export const closed = <P extends TProperties>(props: P, opts: { default?: unknown; description?: string } = {}) =>
   Type.Object(props, { additionalProperties: false, ...opts });
 
 const Int = (opts: { minimum?: number; maximum?: number; default?: number } = {}) => Type.Integer(opts);

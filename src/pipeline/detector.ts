@@ -42,6 +42,8 @@ export interface DetectorStats {
 export class Detector {
   private readonly motion: MotionDetector[] = [];
   private readonly pixels: MotionPixels[] = [];
+  /** Camera index (site config order) → position in `cameras`, looked up once per frame. */
+  private readonly position: number[] = [];
   private readonly blobbers: BlobGrouper[] = [];
   private readonly blobs: BlobList[] = [];
   private readonly rayPerBlob: boolean;
@@ -58,7 +60,8 @@ export class Detector {
     this.tickS = opts.tickS ?? 1 / 15;
     this.rayPerBlob = opts.rayPerBlob ?? true;
     this.projector = createCpuProjector({ volume, ...opts.projector });
-    for (const c of cameras) {
+    for (const [i, c] of cameras.entries()) {
+      this.position[c.index] = i;
       const cam = c.camera;
       const topK = opts.motion?.topK ?? 2000;
       this.motion[c.index] = new MotionDetector({ ...opts.motion, width: cam.width, height: cam.height, topK });
@@ -82,8 +85,9 @@ export class Detector {
     }
     const md = this.motion[frame.camIndex];
     const px = this.pixels[frame.camIndex];
-    const cam = this.cameras.find((c) => c.index === frame.camIndex);
-    if (!md || !px || !cam) throw new RangeError(`frame from unknown camera index ${frame.camIndex}`);
+    const pos = this.position[frame.camIndex];
+    const cam = pos === undefined ? undefined : this.cameras[pos];
+    if (!md || !px || !cam || pos === undefined) throw new RangeError(`frame from unknown camera index ${frame.camIndex}`);
     md.process(frame.data, px);
     let rays: { count: number; index: Uint32Array; energy: Float32Array } = px;
     if (this.rayPerBlob) {
@@ -93,7 +97,6 @@ export class Detector {
     }
     const r = this.projector.accumulate(frame.camIndex, frame.cameraTime, rays);
     this.evidence[frame.camIndex] = { cam: cam.camera, count: px.count, index: px.index, energy: px.energy };
-    const pos = this.cameras.indexOf(cam);
     this.stats.frames[pos] = this.stats.frames[pos]! + 1;
     this.stats.motionPixels += px.count;
     this.stats.rays += r.rays;
@@ -124,7 +127,7 @@ export class Detector {
         t: Math.round(t * 1e6) / 1e6,
         enu: [r3(p.enu[0]), r3(p.enu[1]), r3(p.enu[2])],
         energy: Math.round(p.energy * 1000) / 1000,
-        cameras: p.cameras.map((i) => ids.find((c) => c.index === i)?.id ?? String(i)),
+        cameras: p.cameras.map((i) => ids[this.position[i] ?? -1]?.id ?? String(i)),
         refined: p.refined,
       });
       this.stats.detections++;

@@ -5,11 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { Type, type Static } from 'typebox';
-import { CAMERA_ID_PATTERN, CODECS, ClockSchema, IntrinsicsSchema, PoseSchema, RollingShutterSchema, SiteSchema } from '../config/schema.ts';
+import { CAMERA_ID_PATTERN, CODECS, closed, ClockSchema, IntrinsicsSchema, PoseSchema, RollingShutterSchema, SiteSchema } from '../config/schema.ts';
 import { ConfigError, parseYamlWith, type Check } from '../config/validate.ts';
-
-const closed = <P extends Parameters<typeof Type.Object>[0]>(props: P, opts: { default?: unknown } = {}) =>
-  Type.Object(props, { additionalProperties: false, ...opts });
 
 export const SkySchema = closed({
   brightness: Type.Number({ minimum: 0, maximum: 255, default: 190 }),

@@ -54,7 +54,7 @@ export function clipRay(
 }
 
 /** Index of the cell holding coordinate x on an axis, moving with direction sign s (see header). */
-function startCell(x: number, lo: number, voxel: number, n: number, s: number): number {
+export function startCell(x: number, lo: number, voxel: number, n: number, s: number): number {
   const r = (x - lo) / voxel;
   let i = s < 0 ? Math.ceil(r) - 1 : Math.floor(r);
   if (i < 0) i = 0; else if (i >= n) i = n - 1; // entry points rounded a hair outside the box

@@ -5,6 +5,7 @@
  * Kept separate from `walkRay` so the generic walker's key output stays as documented; the tests
  * check that both visit the same cells on random rays.
  */
+import { startCell } from '../dda.ts';
 import type { VoxelGrid } from '../volume.ts';
 
 /** Brick edge in cells is 1 << BRICK_SHIFT (4: a brick of 64 cells × 64 bytes = one 4 KiB page). */
@@ -12,13 +13,6 @@ export const BRICK_SHIFT = 2;
 export const BRICK = 1 << BRICK_SHIFT;
 export const BRICK_CELLS = BRICK * BRICK * BRICK;
 const M = BRICK - 1, S = BRICK_SHIFT;
-
-function startCell(x: number, lo: number, voxel: number, n: number, s: number): number {
-  const r = (x - lo) / voxel;
-  let i = s < 0 ? Math.ceil(r) - 1 : Math.floor(r);
-  if (i < 0) i = 0; else if (i >= n) i = n - 1;
-  return i;
-}
 
 /**
  * Walk segment o + t·d, t ∈ [t0, t1] like `walkRay`, writing brick addresses. `bnx`, `bny` are
