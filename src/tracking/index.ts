@@ -11,5 +11,5 @@ export { GeometryMeasurementModel, type GeometryNoiseOptions, type Vec3Like } fr
 export { ConstantAcceleration, ConstantVelocity, type ConstantAccelerationOptions, type ConstantVelocityOptions, type MotionModel } from './models.ts';
 export {
   Tracker, createDefaultFilter,
-  type Classify, type Track, type TrackClass, type TrackRecord, type TrackerDetection, type TrackerOptions,
+  type Classify, type Track, type TrackClass, type TrackRecord, type TrackerDetection, type TrackerOptions, type Vec3,
 } from './tracker.ts';
