@@ -75,7 +75,7 @@ export class ConstantVelocity implements MotionModel {
 }
 
 export interface ConstantAccelerationOptions {
-  /** Power spectral density of the white-noise jerk on each horizontal axis, m²/s⁵. Default 20. */
+  /** Power spectral density of the white-noise jerk on each horizontal axis, m²/s⁵. Default 5. */
   q?: number;
   /** The same for the vertical axis, m²/s⁵. Default: q. */
   qVertical?: number;
@@ -92,7 +92,7 @@ export class ConstantAcceleration implements MotionModel {
   private readonly q: [number, number, number];
 
   constructor(opts: ConstantAccelerationOptions = {}) {
-    const q = opts.q ?? 20;
+    const q = opts.q ?? 5;
     const qv = opts.qVertical ?? q;
     checkPsd('ConstantAcceleration.q', q);
     checkPsd('ConstantAcceleration.qVertical', qv);

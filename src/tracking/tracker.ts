@@ -77,11 +77,14 @@ export interface TrackerOptions {
   classify?: Classify;
 }
 
-/** IMM of ConstantVelocity({q: 0.5, dim: 9}) and ConstantAcceleration({q: 20}), sojourn 4 s and 2 s. */
+/**
+ * IMM of ConstantVelocity({q: 0.5 m²/s³, dim: 9}) and ConstantAcceleration({q: 5 m²/s⁵}), mean
+ * sojourn 8 s and 4 s, starting at 0.8 / 0.2 (docs/TRACKING.md shows how these were chosen).
+ */
 export function createDefaultFilter(): ImmFilter {
   return new ImmFilter({
-    models: [new ConstantVelocity({ q: 0.5, dim: 9 }), new ConstantAcceleration({ q: 20 })],
-    sojournS: [4, 2],
+    models: [new ConstantVelocity({ q: 0.5, dim: 9 }), new ConstantAcceleration({ q: 5 })],
+    sojournS: [8, 4],
     initialProbabilities: [0.8, 0.2],
   });
 }
