@@ -68,3 +68,68 @@ export function distUpToScale(A: ArrayLike<number>, B: ArrayLike<number>): numbe
   }
   return Math.sqrt(Math.min(dp, dm));
 }
+
+import { Camera, type CameraParams } from '../../src/geometry/index.ts';
+import type { Track2D } from '../../src/calib/tracks.ts';
+
+/** A smooth, curved 3D target path (ENU metres) over site time s. */
+export function targetPath(s: number): [number, number, number] {
+  return [
+    200 + 80 * Math.sin(0.21 * s) + 30 * Math.sin(0.53 * s + 1),
+    400 + 60 * Math.cos(0.17 * s) + 20 * Math.sin(0.41 * s),
+    100 + 25 * Math.sin(0.37 * s) + 10 * Math.cos(0.23 * s),
+  ];
+}
+
+/** Orientation that looks from `from` at `to` (roll given). */
+export function lookAt(from: ArrayLike<number>, to: ArrayLike<number>, roll = 0): { yaw: number; pitch: number; roll: number } {
+  const dx = to[0]! - from[0]!, dy = to[1]! - from[1]!, dz = to[2]! - from[2]!;
+  return { yaw: (Math.atan2(dx, dy) * 180) / Math.PI, pitch: (Math.atan2(dz, Math.hypot(dx, dy)) * 180) / Math.PI, roll };
+}
+
+export interface RigCamera {
+  params: CameraParams;
+  fps: number;
+}
+
+/** A 4-camera rig on 100–150 m baselines looking at the target path, with distinct clocks. */
+export function rig(): RigCamera[] {
+  const at = [200, 400, 100];
+  const mk = (id: string, enu: number[], fps: number, clock: { offset_ms: number; drift_ppm: number }, f: number, k1: number, roll: number): RigCamera => ({
+    fps,
+    params: {
+      id, resolution: [1280, 720],
+      pose: { enu, ...lookAt(enu, at, roll) },
+      intrinsics: { fx: f, fy: f, cx: 640, cy: 360, k1, k2: 0.01 },
+      clock,
+    },
+  });
+  return [
+    mk('c1', [0, 0, 3], 15, { offset_ms: 0, drift_ppm: 0 }, 900, -0.05, 0),
+    mk('c2', [140, -20, 5], 15, { offset_ms: 12345.6, drift_ppm: 150 }, 950, -0.04, 2),
+    mk('c3', [-60, 120, 4], 12.5, { offset_ms: -23456.7, drift_ppm: -200 }, 850, -0.06, -3),
+    mk('c4', [90, 110, 8], 15, { offset_ms: 1777.7, drift_ppm: 80 }, 1000, -0.03, 1),
+  ];
+}
+
+/**
+ * Observe the path with a camera: frames at camera times k/fps (k ≥ 0) whose site time falls
+ * in [s0, s1], projected by the geometry module's Camera (independent of the calibration code),
+ * pixel noise σ, samples outside the image dropped.
+ */
+export function observe(rc: RigCamera, s0: number, s1: number, sigma: number, seed: number, path = targetPath): Track2D {
+  const cam = new Camera(rc.params);
+  const rng = new Rng(seed);
+  const t: number[] = [], x: number[] = [], y: number[] = [];
+  const k0 = Math.max(0, Math.ceil(cam.clock.cameraTime(s0) * rc.fps));
+  const k1 = Math.floor(cam.clock.cameraTime(s1) * rc.fps);
+  const o = [0, 0, 0];
+  for (let k = k0; k <= k1; k++) {
+    const tc = k / rc.fps;
+    const s = cam.clock.siteTime(tc);
+    const p = path(s);
+    if (!cam.projectInto(p[0], p[1], p[2], o) || !cam.inImage(o[0]!, o[1]!)) continue;
+    t.push(tc); x.push(o[0]! + sigma * rng.normal()); y.push(o[1]! + sigma * rng.normal());
+  }
+  return { id: rc.params.id, t: Float64Array.from(t), x: Float64Array.from(x), y: Float64Array.from(y) };
+}

@@ -93,13 +93,13 @@ export function fivePoint(x1: ArrayLike<number>, x2: ArrayLike<number>, idx?: Ar
   // E·Eᵀ, its trace, then 2·E·Eᵀ·E − tr·E
   const EEt: Poly[] = [];
   for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) {
-    let s = new Float64Array(NM);
+    let s: Poly = new Float64Array(NM);
     for (let k = 0; k < 3; k++) s = padd(s, pmul(m(i, k), m(j, k)));
     EEt.push(s);
   }
   const tr = padd(padd(EEt[0]!, EEt[4]!), EEt[8]!);
   for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) {
-    let s = new Float64Array(NM);
+    let s: Poly = new Float64Array(NM);
     for (let k = 0; k < 3; k++) s = padd(s, pmul(EEt[i * 3 + k]!, m(k, j)));
     eq.push(padd(pscale(s, 2), pmul(tr, m(i, j)), -1));
   }

@@ -65,7 +65,7 @@ export function pnpDlt(X: ArrayLike<number>, x: ArrayLike<number>, idx?: ArrayLi
 
 /** Gauss–Newton refinement of a pose on the normalized reprojection error. */
 export function refinePose(pose: Pose, X: ArrayLike<number>, x: ArrayLike<number>, idx?: ArrayLike<number>, iterations = 15): Pose {
-  let R = Float64Array.from(pose.R), t = Float64Array.from(pose.t);
+  let R: Float64Array = Float64Array.from(pose.R), t: Float64Array = Float64Array.from(pose.t);
   const n = idx ? idx.length : x.length / 2;
   let lastCost = Infinity;
   for (let it = 0; it < iterations; it++) {
