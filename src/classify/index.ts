@@ -1,0 +1,7 @@
+export { ClassifyError, type ClassifyErrorCode } from './errors.ts';
+export type { ClassFeatures, Classification, FlickerFeatures, IntensitySeries, KinematicFeatures, TargetClass, TrackHistory, Vec3 } from './types.ts';
+export { glsPeriodogram, falseAlarmProbability, refinedPeak, regularizedBeta, lnGamma, type FrequencyGrid } from './periodogram.ts';
+export { kinematicFeatures, KINEMATIC_DEFAULTS, type KinematicOptions } from './kinematics.ts';
+export { flickerFeatures, FLICKER_DEFAULTS, type FlickerOptions } from './signature.ts';
+export { classifyTrack, classifyResolved, decide, labelOf, resolveRuleOptions, validateInputs, RULE_DEFAULTS, type ResolvedRuleOptions, type RuleOptions } from './rules.ts';
+export { TrackClassifier, type SignatureSample, type TrackClassifierOptions } from './track-classifier.ts';
