@@ -7,6 +7,7 @@ import { detectCommand } from './detect.ts';
 import { evalCommand } from './eval.ts';
 import { processIo, type CliIo } from './io.ts';
 import { simCommand } from './sim.ts';
+import { trackCommand } from './track.ts';
 
 const USAGE = `dvs — DroneVoxelServer
 
@@ -15,6 +16,7 @@ usage: dvs <command> [options]    (dvs <command> --help for its options)
 commands:
   sim    render a scenario into camera videos and ground truth
   detect 3D detections from recorded video (file: cameras)
+  track  tracks from 3D detections (detections.jsonl → tracks.jsonl)
   eval   score tracks against ground truth (Pd, FAR, CEP50, GOSPA, bird flags)
   demo   render the built-in demo site and show what the pipeline sees
 `;
@@ -24,6 +26,7 @@ type Command = (argv: string[], io?: CliIo) => Promise<number>;
 const commands: Record<string, Command> = {
   sim: simCommand,
   detect: detectCommand,
+  track: trackCommand,
   eval: evalCommand,
   demo: demoCommand,
 };

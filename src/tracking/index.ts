@@ -13,3 +13,7 @@ export {
   Tracker, createDefaultFilter,
   type Classify, type Track, type TrackClass, type TrackRecord, type TrackerDetection, type TrackerOptions, type Vec3,
 } from './tracker.ts';
+export {
+  cameraPositions, parseDetectionLines, readDetectionLines, trackDetections,
+  type BatchOptions, type BatchResult, type TimedDetection,
+} from './batch.ts';

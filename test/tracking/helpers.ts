@@ -55,7 +55,7 @@ function poisson(rng: Rng, lambda: number): number {
   for (;;) { p *= rng.next(); if (p <= L) return k; k++; }
 }
 
-export const dist = (a: readonly number[], b: readonly number[]) => Math.hypot(a[0]! - b[0]!, a[1]! - b[1]!, a[2]! - b[2]!);
+export const dist = (a: ArrayLike<number>, b: ArrayLike<number>) => Math.hypot(a[0]! - b[0]!, a[1]! - b[1]!, a[2]! - b[2]!);
 
 /** Records of one status. */
 export const withStatus = (recs: TrackRecord[], s: TrackRecord['status']) => recs.filter((r) => r.status === s);
