@@ -1,0 +1,2 @@
+export { createH264Depacketizer, H264_TYPES, type H264DepacketizerOptions } from './depacketizer.ts';
+export { decodeSpropList, h264ParametersFromFmtp, type H264Parameters } from './parameters.ts';

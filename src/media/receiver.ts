@@ -1,0 +1,256 @@
+/**
+ * One incoming video stream as a pure core: RTP datagrams and RTCP in, whole decodable frames
+ * out. Composes parser → SSRC/PT filter → statistics → jitter buffer → depacketizer →
+ * key-frame gate, and builds the RTCP the receiver sends (RR + SDES, PLI, FIR). Transports
+ * (UDP, TCP, RTSP-interleaved) feed it and call `poll` when `nextDeadline` comes due.
+ */
+import { checkRange } from './errors.ts';
+import type { Depacketizer, MediaFrame } from './frame.ts';
+import { createH264Depacketizer } from './h264/depacketizer.ts';
+import { h264ParametersFromFmtp } from './h264/parameters.ts';
+import { createH265Depacketizer } from './h265/depacketizer.ts';
+import { h265ParametersFromFmtp } from './h265/parameters.ts';
+import { JitterBuffer, type JitterBufferStats } from './jitter/buffer.ts';
+import { KeyframeGate, type KeyframeGateStats } from './jitter/gate.ts';
+import { createMjpegDepacketizer } from './mjpeg/depacketizer.ts';
+import { buildRtcp } from './rtcp/build.ts';
+import { parseRtcp } from './rtcp/parse.ts';
+import type { RtcpPacket, SenderReport } from './rtcp/types.ts';
+import { parseRtp, type RtpPacket } from './rtp/packet.ts';
+import type { VideoCodec, VideoTrack } from './sdp/media.ts';
+import { ReceiverStatistics, type ReceiverStatisticsSnapshot } from './stats/receiver.ts';
+
+export interface RtpReceiverOptions {
+  codec: VideoCodec;
+  /** Accept only this payload type; null accepts any. Default null. */
+  payloadType?: number | null;
+  /** Accept only this SSRC; null locks onto the first SSRC seen. Default null. */
+  ssrc?: number | null;
+  /** RTP clock rate in Hz. Default 90000. */
+  clockRate?: number;
+  /** Playout delay in ms, 50–200. Default 100. */
+  jitterBufferMs?: number;
+  /** Jitter buffer ring size in packets. Default 2048. */
+  jitterCapacity?: number;
+  /** Datagrams longer than this are dropped and counted. Default 65536. */
+  maxPacketSize?: number;
+  /** Out-of-band parameter sets (H.264 SPS/PPS, H.265 VPS/SPS/PPS). */
+  parameterSets?: readonly Uint8Array[];
+  /** H.265 DONL fields present. Default false. */
+  donl?: boolean;
+  /** Frames above this many bytes are dropped as incomplete. Default 16 MiB. */
+  maxFrameBytes?: number;
+  /** Minimum spacing of key-frame requests in ms. Default 500. */
+  keyframeRequestIntervalMs?: number;
+  /** SSRC this receiver uses in its own RTCP. Default 1. */
+  receiverSsrc?: number;
+  /** CNAME sent in SDES. Default "dvs". */
+  cname?: string;
+}
+
+export type RtpPushOutcome = 'accepted' | 'duplicate' | 'late' | 'reset' | 'malformed' | 'too-large' | 'wrong-payload-type' | 'wrong-ssrc';
+
+export interface ReceiverCounters {
+  datagrams: number;
+  bytes: number;
+  malformed: number;
+  tooLarge: number;
+  wrongPayloadType: number;
+  wrongSsrc: number;
+  rtcpPackets: number;
+  rtcpMalformed: number;
+  framesDelivered: number;
+  framesDropped: number;
+}
+
+export interface ReceiverPoll {
+  /** Whole frames to decode, in order. */
+  frames: MediaFrame[];
+  /** Frames withheld (damaged or waiting for a key frame). */
+  dropped: number;
+  /** Send `buildKeyframeRequest()` to the sender now. */
+  requestKeyframe: boolean;
+}
+
+export interface LastSenderReport {
+  ntpSec: number;
+  ntpFrac: number;
+  rtpTimestamp: number;
+  packetCount: number;
+  octetCount: number;
+  arrivalMs: number;
+}
+
+/** Receiver options derived from an SDP video track (codec, PT, clock, parameter sets). */
+export function receiverOptionsFromTrack(track: VideoTrack): RtpReceiverOptions {
+  const base: RtpReceiverOptions = { codec: track.codec, payloadType: track.payloadType, clockRate: track.clockRate };
+  if (track.codec === 'h264') return { ...base, parameterSets: h264ParametersFromFmtp(track.fmtp).parameterSets };
+  if (track.codec === 'h265') {
+    const p = h265ParametersFromFmtp(track.fmtp);
+    return { ...base, parameterSets: p.parameterSets, donl: p.donl };
+  }
+  return base;
+}
+
+export function createDepacketizer(o: Pick<RtpReceiverOptions, 'codec' | 'parameterSets' | 'donl' | 'maxFrameBytes'>): Depacketizer {
+  const common = o.maxFrameBytes !== undefined ? { maxFrameBytes: o.maxFrameBytes } : {};
+  switch (o.codec) {
+    case 'h264': return createH264Depacketizer({ ...common, parameterSets: o.parameterSets ?? [] });
+    case 'h265': return createH265Depacketizer({ ...common, parameterSets: o.parameterSets ?? [], donl: o.donl ?? false });
+    case 'mjpeg': return createMjpegDepacketizer(common);
+  }
+}
+
+export class RtpReceiverCore {
+  readonly codec: VideoCodec;
+  readonly counters: ReceiverCounters = {
+    datagrams: 0, bytes: 0, malformed: 0, tooLarge: 0, wrongPayloadType: 0, wrongSsrc: 0,
+    rtcpPackets: 0, rtcpMalformed: 0, framesDelivered: 0, framesDropped: 0,
+  };
+  private readonly pt: number | null;
+  private ssrc: number | null;
+  private readonly maxPacket: number;
+  private readonly receiverSsrc: number;
+  private readonly cname: string;
+  private readonly stats: ReceiverStatistics;
+  private readonly jitter: JitterBuffer<RtpPacket>;
+  private readonly depack: Depacketizer;
+  private readonly gate: KeyframeGate;
+  private sr: LastSenderReport | null = null;
+  private firSeq = 0;
+
+  constructor(opts: RtpReceiverOptions) {
+    this.codec = opts.codec;
+    this.pt = opts.payloadType ?? null;
+    if (this.pt !== null) checkRange('payloadType', this.pt, 0, 127, true);
+    this.ssrc = opts.ssrc ?? null;
+    this.maxPacket = checkRange('maxPacketSize', opts.maxPacketSize ?? 65536, 64, 65536, true);
+    this.receiverSsrc = (opts.receiverSsrc ?? 1) >>> 0;
+    this.cname = opts.cname ?? 'dvs';
+    this.stats = new ReceiverStatistics({ clockRate: opts.clockRate ?? 90000 });
+    this.jitter = new JitterBuffer({
+      ...(opts.jitterBufferMs !== undefined ? { delayMs: opts.jitterBufferMs } : {}),
+      ...(opts.jitterCapacity !== undefined ? { capacity: opts.jitterCapacity } : {}),
+    });
+    this.depack = createDepacketizer(opts);
+    this.gate = new KeyframeGate(opts.keyframeRequestIntervalMs !== undefined ? { keyframeRequestIntervalMs: opts.keyframeRequestIntervalMs } : {});
+  }
+
+  /** The SSRC being received (configured or locked), null before the first packet. */
+  get sourceSsrc(): number | null {
+    return this.ssrc;
+  }
+
+  get lastSenderReport(): LastSenderReport | null {
+    return this.sr;
+  }
+
+  /** Feeds one RTP datagram received at `nowMs`. The payload is kept by reference until released. */
+  pushRtp(datagram: Uint8Array, nowMs: number): RtpPushOutcome {
+    this.counters.datagrams++;
+    this.counters.bytes += datagram.length;
+    if (datagram.length > this.maxPacket) {
+      this.counters.tooLarge++;
+      return 'too-large';
+    }
+    const r = parseRtp(datagram);
+    if (!r.ok) {
+      this.counters.malformed++;
+      return 'malformed';
+    }
+    const p = r.value;
+    if (this.pt !== null && p.payloadType !== this.pt) {
+      this.counters.wrongPayloadType++;
+      return 'wrong-payload-type';
+    }
+    if (this.ssrc === null) this.ssrc = p.ssrc;
+    else if (p.ssrc !== this.ssrc) {
+      this.counters.wrongSsrc++;
+      return 'wrong-ssrc';
+    }
+    this.stats.onPacket(p.sequenceNumber, p.timestamp, nowMs);
+    return this.jitter.push(p, nowMs);
+  }
+
+  /** Feeds one RTCP datagram; sender reports of our source update LSR/DLSR and the SR clock. */
+  pushRtcp(datagram: Uint8Array, nowMs: number): RtcpPacket[] {
+    const r = parseRtcp(datagram);
+    if (!r.ok) {
+      this.counters.rtcpMalformed++;
+      return [];
+    }
+    this.counters.rtcpPackets += r.value.length;
+    for (const p of r.value) {
+      if (p.type === 'sr' && (this.ssrc === null || p.ssrc === this.ssrc)) this.onSenderReport(p, nowMs);
+    }
+    return r.value;
+  }
+
+  /** Releases due packets and returns the whole frames they completed. */
+  poll(nowMs: number): ReceiverPoll {
+    const out: ReceiverPoll = { frames: [], dropped: 0, requestKeyframe: false };
+    for (const o of this.jitter.poll(nowMs)) {
+      if (o.kind === 'packet') {
+        for (const f of this.depack.push(o.packet)) this.gateFrame(f, nowMs, out);
+      } else if (o.kind === 'lost') {
+        if (this.gate.noteLoss(nowMs)) out.requestKeyframe = true;
+      } else {
+        for (const f of this.depack.flush()) this.gateFrame(f, nowMs, out);
+        this.depack.reset();
+      }
+    }
+    return out;
+  }
+
+  /** When `poll` next has work (ms, same clock as `nowMs`), or null when idle. */
+  nextDeadline(): number | null {
+    return this.jitter.nextDeadline();
+  }
+
+  /** RR (with one block when a source is known) + SDES CNAME, as one compound datagram. */
+  buildReceiverReport(nowMs: number): Uint8Array {
+    const reports = this.ssrc === null ? [] : [this.stats.reportBlock(this.ssrc, nowMs)];
+    return buildRtcp([
+      { type: 'rr', ssrc: this.receiverSsrc, reports },
+      { type: 'sdes', chunks: [{ ssrc: this.receiverSsrc, items: [{ type: 1, text: this.cname }] }] },
+    ]);
+  }
+
+  /** PLI (RFC 4585) or FIR (RFC 5104) for the current source, prefixed by an RR as RTCP requires. */
+  buildKeyframeRequest(kind: 'pli' | 'fir' = 'pli'): Uint8Array {
+    const media = this.ssrc ?? 0;
+    const fb: RtcpPacket = kind === 'pli'
+      ? { type: 'pli', senderSsrc: this.receiverSsrc, mediaSsrc: media }
+      : { type: 'fir', senderSsrc: this.receiverSsrc, entries: [{ ssrc: media, seq: this.firSeq++ & 0xff }] };
+    return buildRtcp([{ type: 'rr', ssrc: this.receiverSsrc, reports: [] }, fb]);
+  }
+
+  statistics(): ReceiverStatisticsSnapshot {
+    return this.stats.snapshot();
+  }
+
+  jitterStats(): Readonly<JitterBufferStats> {
+    return this.jitter.stats;
+  }
+
+  gateStats(): Readonly<KeyframeGateStats> {
+    return this.gate.stats;
+  }
+
+  private onSenderReport(p: SenderReport, nowMs: number): void {
+    this.stats.onSenderReport(p.ntpSec, p.ntpFrac, nowMs);
+    this.sr = { ntpSec: p.ntpSec, ntpFrac: p.ntpFrac, rtpTimestamp: p.rtpTimestamp, packetCount: p.packetCount, octetCount: p.octetCount, arrivalMs: nowMs };
+  }
+
+  private gateFrame(f: MediaFrame, nowMs: number, out: ReceiverPoll): void {
+    const d = this.gate.push(f, nowMs);
+    if (d.deliver) {
+      out.frames.push(f);
+      this.counters.framesDelivered++;
+    } else {
+      out.dropped++;
+      this.counters.framesDropped++;
+    }
+    if (d.requestKeyframe) out.requestKeyframe = true;
+  }
+}

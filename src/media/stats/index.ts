@@ -1,0 +1,1 @@
+export { ReceiverStatistics, roundTripFromMiddle32, roundTripMs, type ReceiverStatisticsOptions, type ReceiverStatisticsSnapshot } from './receiver.ts';
