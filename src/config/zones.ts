@@ -26,6 +26,10 @@ export const ZonePropertiesSchema = closed({
   /** Time inside the zone that counts as loitering. */
   loiter_s: Type.Number({ exclusiveMinimum: 0, default: 30 }),
   classes: Type.Array(Type.Enum(ZONE_CLASSES), { minItems: 1, uniqueItems: true, default: ['drone', 'unknown'] }),
+  /** A track alerts only with at least this classification confidence (0..1). */
+  min_confidence: Type.Number({ minimum: 0, maximum: 1, default: 0 }),
+  /** Boundary hysteresis, metres: a track inside leaves only once this far outside (default: the alert engine's). */
+  hysteresis_m: Type.Optional(Type.Number({ minimum: 0 })),
 });
 
 export const ZoneFeatureSchema = closed({
@@ -62,6 +66,8 @@ export interface Zone {
   alert_on: ZoneEvent[];
   loiter_s: number;
   classes: ZoneClass[];
+  min_confidence: number;
+  hysteresis_m?: number;
   /** [lon, lat] degrees; rings[0] is the outer boundary, the rest are holes. Closed rings. */
   rings: [number, number][][];
 }
