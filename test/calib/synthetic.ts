@@ -75,9 +75,9 @@ import type { Track2D } from '../../src/calib/tracks.ts';
 /** A smooth, curved 3D target path (ENU metres) over site time s. */
 export function targetPath(s: number): [number, number, number] {
   return [
-    200 + 80 * Math.sin(0.21 * s) + 30 * Math.sin(0.53 * s + 1),
-    400 + 60 * Math.cos(0.17 * s) + 20 * Math.sin(0.41 * s),
-    100 + 25 * Math.sin(0.37 * s) + 10 * Math.cos(0.23 * s),
+    120 + 90 * Math.sin(0.21 * s) + 30 * Math.sin(0.53 * s + 1),
+    230 + 110 * Math.cos(0.17 * s) + 30 * Math.sin(0.41 * s),
+    70 + 35 * Math.sin(0.37 * s) + 10 * Math.cos(0.23 * s),
   ];
 }
 
@@ -94,7 +94,7 @@ export interface RigCamera {
 
 /** A 4-camera rig on 100–150 m baselines looking at the target path, with distinct clocks. */
 export function rig(): RigCamera[] {
-  const at = [200, 400, 100];
+  const at = [120, 230, 70];
   const mk = (id: string, enu: number[], fps: number, clock: { offset_ms: number; drift_ppm: number }, f: number, k1: number, roll: number): RigCamera => ({
     fps,
     params: {

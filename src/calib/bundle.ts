@@ -1,0 +1,422 @@
+/**
+ * Sparse bundle adjustment over cameras, camera clocks and a time-parametrized target
+ * trajectory (Levenberg–Marquardt, Schur complement on the camera block, Huber loss).
+ *
+ * Unknowns
+ *  - per camera (13): rotation increment ω (R ← exp([ω]×)·R), centre C, focal scale (fx, fy ←
+ *    (1+δ)·(fx, fy)), k1, k2, principal point (cx, cy; optional), clock offset b (s) and drift
+ *    (ppm) of camera_time = a·site_time + b;
+ *  - the trajectory: knots K_j at site times s0 + j·Δ, the target at site time s being the linear
+ *    interpolation between the two neighbouring knots (so a clock shift moves the target along
+ *    its path at sub-frame resolution: ∂X/∂s = (K_{j+1} − K_j)/Δ).
+ * Residuals
+ *  - reprojection (u, v) of each observation (camera i, camera time τ, pixel), exposure time
+ *    τ + row offset (rolling shutter), Huber-weighted (IRLS) with threshold `huberPx`;
+ *  - trajectory smoothness (K_{j−1} − 2K_j + K_{j+1})/(Δ²·σ_acc), which also carries knots
+ *    through gaps in the detections;
+ *  - weak priors on focal scale and k1, k2 toward the starting guess; a scale prior on one
+ *    baseline. The reference camera's pose and clock are held fixed (gauge).
+ * Linear system: H = JᵀWJ is arranged as [Hcc Hck; Hkc Hkk] with Hkk banded (bandwidth 8:
+ * observations touch two consecutive knots, smoothness three); the knots are eliminated through
+ * a banded Cholesky of Hkk and the reduced camera system S = Hcc − Hck·Hkk⁻¹·Hkc is solved
+ * densely. Marquardt damping H_ii·(1 + λ).
+ */
+import { CholeskyDecomposition, Matrix, solve as denseSolve } from 'ml-matrix';
+import { BandedSpd } from './banded.ts';
+import { expSO3, mul3 } from './solvers/index.ts';
+
+export const P = 13;
+const I_W = 0, I_C = 3, I_F = 6, I_K1 = 7, I_K2 = 8, I_CX = 9, I_CY = 10, I_B = 11, I_D = 12;
+
+export interface BaCamera {
+  /** World→camera rotation (row-major). */
+  R: Float64Array;
+  /** Centre. */
+  C: Float64Array;
+  fx: number; fy: number; cx: number; cy: number;
+  k1: number; k2: number; k3: number; p1: number; p2: number;
+  /** camera_time = a·site_time + b. */
+  a: number; b: number;
+  /** Seconds per row (rolling shutter; 0 = global) and direction; image height. */
+  lineS: number; rsUp: boolean; height: number;
+}
+
+export interface BaObservations {
+  cam: Int32Array;
+  /** Camera time (s). */
+  t: Float64Array;
+  u: Float64Array;
+  v: Float64Array;
+}
+
+export interface BaTrajectory {
+  s0: number;
+  dt: number;
+  /** Knots, flat xyz. */
+  X: Float64Array;
+}
+
+export interface BaOptions {
+  /** Camera whose pose and clock are fixed (gauge). */
+  refCamera: number;
+  /** Cameras whose pose is fixed (besides the reference). */
+  fixedPose?: readonly number[];
+  /** Estimate f, k1, k2 (default true). */
+  intrinsics?: boolean;
+  /** Estimate the principal point (default false). */
+  principalPoint?: boolean;
+  /** Estimate clock offsets and drifts (default true). */
+  clocks?: boolean;
+  /** Estimate drifts (default true when clocks). */
+  drifts?: boolean;
+  /** Huber threshold, pixels (default 2). */
+  huberPx?: number;
+  /** Acceleration σ of the smoothness prior, trajectory units/s² (default 500: weak, it only has to carry knots through gaps; a tight prior biases a manoeuvring target). */
+  accSigma?: number;
+  /** Relative σ of the focal prior (default 0.3) and σ of k1, k2 priors (default 0.3). */
+  focalSigma?: number;
+  kSigma?: number;
+  /** Soft scale gauge: ‖C_cam − C_ref‖ = dist with σ (default: the starting distance to the farthest camera, σ 1e-3·dist). */
+  scale?: { cam: number; dist: number; sigma: number };
+  maxIterations?: number;
+  /** Called after each accepted step. */
+  onIteration?: (it: number, rmsPx: number) => void;
+}
+
+export interface BaReport {
+  /** Accepted LM steps. */
+  iterations: number;
+  initialCost: number;
+  finalCost: number;
+  /** RMS reprojection error over all observations (px) and per camera. */
+  rmsPx: number;
+  rmsPerCamera: number[];
+  /** Observations within 3·huberPx, per camera. */
+  inliersPerCamera: number[];
+}
+
+interface Guess { fx: number; fy: number; k1: number; k2: number }
+
+/** Camera state copy. */
+function cloneCams(c: readonly BaCamera[]): BaCamera[] {
+  return c.map((x) => ({ ...x, R: Float64Array.from(x.R), C: Float64Array.from(x.C) }));
+}
+
+/** Per-observation projection with Jacobians; returns false when behind the camera. */
+export class Projector {
+  readonly Jc = new Float64Array(2 * P);
+  readonly Jk = new Float64Array(2 * 6);
+  u = 0; v = 0; j = 0;
+
+  eval(cam: BaCamera, traj: BaTrajectory, nk: number, tau: number, vObs: number, jac: boolean): boolean {
+    const rowOff = cam.lineS > 0 ? (cam.rsUp ? (cam.height - 1 - vObs) : vObs) * cam.lineS : 0;
+    const tc = tau + rowOff;
+    const s = (tc - cam.b) / cam.a;
+    let f = (s - traj.s0) / traj.dt;
+    let j = Math.floor(f);
+    let clamped = false;
+    if (j < 0) { j = 0; f = 0; clamped = true; }
+    if (j > nk - 2) { j = nk - 2; f = nk - 1; clamped = true; }
+    const w = f - j;
+    this.j = j;
+    const K = traj.X;
+    const X0 = (1 - w) * K[3 * j]! + w * K[3 * j + 3]!;
+    const X1 = (1 - w) * K[3 * j + 1]! + w * K[3 * j + 4]!;
+    const X2 = (1 - w) * K[3 * j + 2]! + w * K[3 * j + 5]!;
+    const R = cam.R, C = cam.C;
+    const d0 = X0 - C[0]!, d1 = X1 - C[1]!, d2 = X2 - C[2]!;
+    const q0 = R[0]! * d0 + R[1]! * d1 + R[2]! * d2;
+    const q1 = R[3]! * d0 + R[4]! * d1 + R[5]! * d2;
+    const q2 = R[6]! * d0 + R[7]! * d1 + R[8]! * d2;
+    if (!(q2 > 1e-9)) return false;
+    const x = q0 / q2, y = q1 / q2;
+    const r2 = x * x + y * y;
+    const { k1, k2, k3, p1, p2 } = cam;
+    const rad = 1 + r2 * (k1 + r2 * (k2 + r2 * k3));
+    const xd = x * rad + 2 * p1 * x * y + p2 * (r2 + 2 * x * x);
+    const yd = y * rad + p1 * (r2 + 2 * y * y) + 2 * p2 * x * y;
+    this.u = cam.fx * xd + cam.cx;
+    this.v = cam.fy * yd + cam.cy;
+    if (!jac) return true;
+    const dRad = k1 + r2 * (2 * k2 + 3 * k3 * r2);
+    const a00 = rad + 2 * x * x * dRad + 2 * p1 * y + 6 * p2 * x;
+    const a01 = 2 * x * y * dRad + 2 * p1 * x + 2 * p2 * y;
+    const a11 = rad + 2 * y * y * dRad + 6 * p1 * y + 2 * p2 * x;
+    // d(u,v)/d(q): [fx·a00, fx·a01; fy·a01, fy·a11] · [1/q2, 0, −x/q2; 0, 1/q2, −y/q2]
+    const iz = 1 / q2;
+    const du = [cam.fx * a00 * iz, cam.fx * a01 * iz, -cam.fx * (a00 * x + a01 * y) * iz];
+    const dv = [cam.fy * a01 * iz, cam.fy * a11 * iz, -cam.fy * (a01 * x + a11 * y) * iz];
+    const Jc = this.Jc, Jk = this.Jk;
+    Jc.fill(0);
+    // ω: dq/dω = −[q]×
+    const q = [q0, q1, q2];
+    const dqw = [[0, q2, -q1], [-q2, 0, q0], [q1, -q0, 0]];
+    for (let c = 0; c < 3; c++) {
+      Jc[I_W + c] = du[0]! * dqw[0]![c]! + du[1]! * dqw[1]![c]! + du[2]! * dqw[2]![c]!;
+      Jc[P + I_W + c] = dv[0]! * dqw[0]![c]! + dv[1]! * dqw[1]![c]! + dv[2]! * dqw[2]![c]!;
+    }
+    void q;
+    // d(u,v)/dX = d(u,v)/dq · R ; dC = −that
+    const gu = [0, 0, 0], gv = [0, 0, 0];
+    for (let c = 0; c < 3; c++) {
+      gu[c] = du[0]! * R[c]! + du[1]! * R[3 + c]! + du[2]! * R[6 + c]!;
+      gv[c] = dv[0]! * R[c]! + dv[1]! * R[3 + c]! + dv[2]! * R[6 + c]!;
+      Jc[I_C + c] = -gu[c]!;
+      Jc[P + I_C + c] = -gv[c]!;
+    }
+    Jc[I_F] = cam.fx * xd; Jc[P + I_F] = cam.fy * yd;
+    Jc[I_K1] = cam.fx * x * r2; Jc[P + I_K1] = cam.fy * y * r2;
+    Jc[I_K2] = cam.fx * x * r2 * r2; Jc[P + I_K2] = cam.fy * y * r2 * r2;
+    Jc[I_CX] = 1; Jc[P + I_CY] = 1;
+    // Time: dX/ds = (K_{j+1} − K_j)/Δ; ds/db = −1/a; ds/dppm = −(s/a)·1e−6.
+    if (!clamped) {
+      const vx = (K[3 * j + 3]! - K[3 * j]!) / traj.dt, vy = (K[3 * j + 4]! - K[3 * j + 1]!) / traj.dt, vz = (K[3 * j + 5]! - K[3 * j + 2]!) / traj.dt;
+      const us = gu[0]! * vx + gu[1]! * vy + gu[2]! * vz;
+      const vs = gv[0]! * vx + gv[1]! * vy + gv[2]! * vz;
+      Jc[I_B] = -us / cam.a; Jc[P + I_B] = -vs / cam.a;
+      Jc[I_D] = (-us * s / cam.a) * 1e-6; Jc[P + I_D] = (-vs * s / cam.a) * 1e-6;
+    }
+    for (let c = 0; c < 3; c++) {
+      Jk[c] = (1 - w) * gu[c]!; Jk[3 + c] = w * gu[c]!;
+      Jk[6 + c] = (1 - w) * gv[c]!; Jk[9 + c] = w * gv[c]!;
+    }
+    return true;
+  }
+}
+
+export function applyStep(cams: readonly BaCamera[], traj: BaTrajectory, dc: Float64Array, dk: Float64Array): { cams: BaCamera[]; traj: BaTrajectory } {
+  const nc = cloneCams(cams);
+  for (let i = 0; i < nc.length; i++) {
+    const c = nc[i]!, o = i * P;
+    c.R = mul3(expSO3([dc[o]!, dc[o + 1]!, dc[o + 2]!]), c.R);
+    for (let k = 0; k < 3; k++) c.C[k] = c.C[k]! + dc[o + I_C + k]!;
+    const fs = 1 + dc[o + I_F]!;
+    c.fx *= fs; c.fy *= fs;
+    c.k1 += dc[o + I_K1]!; c.k2 += dc[o + I_K2]!;
+    c.cx += dc[o + I_CX]!; c.cy += dc[o + I_CY]!;
+    c.b += dc[o + I_B]!; c.a += dc[o + I_D]! * 1e-6;
+  }
+  const X = Float64Array.from(traj.X);
+  for (let k = 0; k < X.length; k++) X[k] = X[k]! + dk[k]!;
+  return { cams: nc, traj: { s0: traj.s0, dt: traj.dt, X } };
+}
+
+/**
+ * Run the adjustment; updates `cams` and `traj` in place with the result. Observations that
+ * fall behind a camera contribute nothing (and count as outliers).
+ */
+export function bundleAdjust(cams: BaCamera[], traj: BaTrajectory, obs: BaObservations, o: BaOptions): BaReport {
+  const ncam = cams.length;
+  const nk = traj.X.length / 3;
+  if (nk < 2) throw new RangeError('bundleAdjust: the trajectory needs at least two knots');
+  const NC = ncam * P, NK = 3 * nk;
+  const huber = o.huberPx ?? 2;
+  const accW = 1 / ((o.accSigma ?? 500) * traj.dt * traj.dt);
+  const fSig = o.focalSigma ?? 0.3, kSig = o.kSigma ?? 0.3;
+  const doIntr = o.intrinsics ?? true, doPP = o.principalPoint ?? false, doClk = o.clocks ?? true, doDrift = o.drifts ?? doClk;
+  const guess: Guess[] = cams.map((c) => ({ fx: c.fx, fy: c.fy, k1: c.k1, k2: c.k2 }));
+  const ref = o.refCamera;
+  const fixedPose = new Set([ref, ...(o.fixedPose ?? [])]);
+  let scale = o.scale;
+  if (!scale && ncam > 1) {
+    let best = -1, bd = 0;
+    for (let i = 0; i < ncam; i++) {
+      if (i === ref) continue;
+      const d = Math.hypot(cams[i]!.C[0]! - cams[ref]!.C[0]!, cams[i]!.C[1]! - cams[ref]!.C[1]!, cams[i]!.C[2]! - cams[ref]!.C[2]!);
+      if (d > bd) { bd = d; best = i; }
+    }
+    if (best >= 0 && bd > 0) scale = { cam: best, dist: bd, sigma: bd * 1e-3 };
+  }
+  // Free-parameter mask.
+  const free = new Uint8Array(NC);
+  for (let i = 0; i < ncam; i++) {
+    const b = i * P;
+    if (!fixedPose.has(i)) for (let k = 0; k < 6; k++) free[b + k] = 1;
+    if (doIntr) { free[b + I_F] = 1; free[b + I_K1] = 1; free[b + I_K2] = 1; }
+    if (doPP) { free[b + I_CX] = 1; free[b + I_CY] = 1; }
+    if (doClk && i !== ref) { free[b + I_B] = 1; if (doDrift) free[b + I_D] = 1; }
+  }
+  const proj = new Projector();
+  const nObs = obs.cam.length;
+
+  const huberCost = (r2: number): number => (r2 <= huber * huber ? r2 : 2 * huber * Math.sqrt(r2) - huber * huber);
+
+  /** Total cost (½ Σ ρ) and, per camera, squared reprojection sums. */
+  const evaluate = (cs: readonly BaCamera[], tj: BaTrajectory, perCam?: { ss: Float64Array; n: Float64Array; inl: Float64Array }): number => {
+    let cost = 0;
+    for (let m = 0; m < nObs; m++) {
+      const ci = obs.cam[m]!;
+      if (!proj.eval(cs[ci]!, tj, nk, obs.t[m]!, obs.v[m]!, false)) { cost += huberCost(1e6); continue; }
+      const ru = proj.u - obs.u[m]!, rv = proj.v - obs.v[m]!;
+      const r2 = ru * ru + rv * rv;
+      cost += huberCost(r2);
+      if (perCam) { perCam.ss[ci] = perCam.ss[ci]! + r2; perCam.n[ci] = perCam.n[ci]! + 1; if (r2 < 9 * huber * huber) perCam.inl[ci] = perCam.inl[ci]! + 1; }
+    }
+    const K = tj.X;
+    for (let j = 1; j < nk - 1; j++) for (let c = 0; c < 3; c++) {
+      const r = (K[3 * (j - 1) + c]! - 2 * K[3 * j + c]! + K[3 * (j + 1) + c]!) * accW;
+      cost += r * r;
+    }
+    for (let i = 0; i < ncam; i++) {
+      if (!doIntr) break;
+      const c = cs[i]!, g = guess[i]!;
+      cost += ((c.fx / g.fx - 1) / fSig) ** 2 + ((c.k1 - g.k1) / kSig) ** 2 + ((c.k2 - g.k2) / kSig) ** 2;
+    }
+    if (scale) {
+      const a = cs[scale.cam]!.C, b = cs[ref]!.C;
+      cost += ((Math.hypot(a[0]! - b[0]!, a[1]! - b[1]!, a[2]! - b[2]!) - scale.dist) / scale.sigma) ** 2;
+    }
+    return cost / 2;
+  };
+
+  let cur: { cams: BaCamera[]; traj: BaTrajectory } = { cams: cloneCams(cams), traj: { ...traj, X: Float64Array.from(traj.X) } };
+  let cost = evaluate(cur.cams, cur.traj);
+  const initialCost = cost;
+  let lambda = 1e-3;
+  const maxIt = o.maxIterations ?? 50;
+  let it = 0, steps = 0;
+  const Hcc = new Float64Array(NC * NC), Hck = new Float64Array(NC * NK), gc = new Float64Array(NC), gk = new Float64Array(NK);
+  let Hkk = new BandedSpd(nk * 3, 8);
+  for (; it < maxIt; it++) {
+    // Linearize.
+    Hcc.fill(0); Hck.fill(0); gc.fill(0); gk.fill(0); Hkk = new BandedSpd(NK, 8);
+    for (let m = 0; m < nObs; m++) {
+      const ci = obs.cam[m]!;
+      if (!proj.eval(cur.cams[ci]!, cur.traj, nk, obs.t[m]!, obs.v[m]!, true)) continue;
+      const ru = proj.u - obs.u[m]!, rv = proj.v - obs.v[m]!;
+      const rn = Math.hypot(ru, rv);
+      const wgt = rn <= huber ? 1 : huber / rn;
+      const Jc = proj.Jc, Jk = proj.Jk, cb = ci * P, kb = 3 * proj.j;
+      for (let a = 0; a < P; a++) {
+        const ja = Jc[a]!, jb = Jc[P + a]!;
+        if (ja === 0 && jb === 0) continue;
+        gc[cb + a] = gc[cb + a]! + wgt * (ja * ru + jb * rv);
+        for (let b = 0; b < P; b++) Hcc[(cb + a) * NC + cb + b] = Hcc[(cb + a) * NC + cb + b]! + wgt * (ja * Jc[b]! + jb * Jc[P + b]!);
+        for (let b = 0; b < 6; b++) Hck[(cb + a) * NK + kb + b] = Hck[(cb + a) * NK + kb + b]! + wgt * (ja * Jk[b]! + jb * Jk[6 + b]!);
+      }
+      for (let a = 0; a < 6; a++) {
+        gk[kb + a] = gk[kb + a]! + wgt * (Jk[a]! * ru + Jk[6 + a]! * rv);
+        for (let b = 0; b <= a; b++) Hkk.add(kb + a, kb + b, wgt * (Jk[a]! * Jk[b]! + Jk[6 + a]! * Jk[6 + b]!));
+      }
+    }
+    // Smoothness prior.
+    const K = cur.traj.X;
+    const coef = [1, -2, 1];
+    for (let j = 1; j < nk - 1; j++) for (let c = 0; c < 3; c++) {
+      const r = (K[3 * (j - 1) + c]! - 2 * K[3 * j + c]! + K[3 * (j + 1) + c]!) * accW;
+      for (let a = 0; a < 3; a++) {
+        const ia = 3 * (j - 1 + a) + c;
+        gk[ia] = gk[ia]! + coef[a]! * accW * r;
+        for (let b = 0; b <= a; b++) Hkk.add(ia, 3 * (j - 1 + b) + c, coef[a]! * coef[b]! * accW * accW);
+      }
+    }
+    // Priors on intrinsics.
+    if (doIntr) for (let i = 0; i < ncam; i++) {
+      const c = cur.cams[i]!, g = guess[i]!, b = i * P;
+      const rf = (c.fx / g.fx - 1) / fSig, jf = c.fx / g.fx / fSig;
+      gc[b + I_F] = gc[b + I_F]! + jf * rf; Hcc[(b + I_F) * NC + b + I_F] = Hcc[(b + I_F) * NC + b + I_F]! + jf * jf;
+      for (const [ix, val, g0] of [[I_K1, c.k1, g.k1], [I_K2, c.k2, g.k2]] as const) {
+        gc[b + ix] = gc[b + ix]! + (val - g0) / kSig / kSig; Hcc[(b + ix) * NC + b + ix] = Hcc[(b + ix) * NC + b + ix]! + 1 / kSig / kSig;
+      }
+    }
+    if (scale) {
+      const A = cur.cams[scale.cam]!.C, B = cur.cams[ref]!.C;
+      const d = [A[0]! - B[0]!, A[1]! - B[1]!, A[2]! - B[2]!];
+      const dn = Math.hypot(d[0]!, d[1]!, d[2]!);
+      const r = (dn - scale.dist) / scale.sigma;
+      const b = scale.cam * P + I_C;
+      const J = d.map((x) => x / dn / scale!.sigma);
+      for (let a = 0; a < 3; a++) {
+        gc[b + a] = gc[b + a]! + J[a]! * r;
+        for (let c = 0; c < 3; c++) Hcc[(b + a) * NC + b + c] = Hcc[(b + a) * NC + b + c]! + J[a]! * J[c]!;
+      }
+    }
+    // Fixed parameters.
+    for (let a = 0; a < NC; a++) if (!free[a]) {
+      for (let b = 0; b < NC; b++) { Hcc[a * NC + b] = 0; Hcc[b * NC + a] = 0; }
+      Hcc[a * NC + a] = 1; gc[a] = 0;
+      for (let k = 0; k < NK; k++) Hck[a * NK + k] = 0;
+    }
+    // LM inner loop: damp, Schur, try.
+    let accepted = false;
+    while (!accepted && lambda < 1e8) {
+      const Hd = Hkk.clone();
+      for (let k = 0; k < NK; k++) Hd.data[k * 9] = Hd.data[k * 9]! * (1 + lambda) + 1e-12;
+      if (!Hd.cholesky()) { lambda *= 10; continue; }
+      // Y = Hkk⁻¹·Hkc (row c of Y = Hkk⁻¹·Hck[c,:]ᵀ), only for free camera parameters.
+      const freeIdx: number[] = [];
+      for (let a = 0; a < NC; a++) if (free[a]) freeIdx.push(a);
+      const nf = freeIdx.length;
+      const Y = new Float64Array(nf * NK);
+      for (let r = 0; r < nf; r++) {
+        const row = Y.subarray(r * NK, (r + 1) * NK);
+        row.set(Hck.subarray(freeIdx[r]! * NK, (freeIdx[r]! + 1) * NK));
+        Hd.solveInPlace(row);
+      }
+      const zk = Float64Array.from(gk);
+      Hd.solveInPlace(zk);
+      const S = new Matrix(nf, nf), rhs = new Matrix(nf, 1);
+      for (let r = 0; r < nf; r++) {
+        const a = freeIdx[r]!;
+        const hrow = Hck.subarray(a * NK, (a + 1) * NK);
+        let gz = 0;
+        for (let k = 0; k < NK; k++) gz += hrow[k]! * zk[k]!;
+        rhs.set(r, 0, -(gc[a]! - gz));
+        for (let c = 0; c <= r; c++) {
+          const yrow = Y.subarray(c * NK, (c + 1) * NK);
+          let sdot = 0;
+          for (let k = 0; k < NK; k++) sdot += hrow[k]! * yrow[k]!;
+          let h = Hcc[a * NC + freeIdx[c]!]! - sdot;
+          if (r === c) h = Hcc[a * NC + a]! * (1 + lambda) + 1e-12 - sdot;
+          S.set(r, c, h); S.set(c, r, h);
+        }
+      }
+      // Jacobi scaling: parameters differ by orders of magnitude in their pixel sensitivity.
+      const sc = new Float64Array(nf);
+      for (let r = 0; r < nf; r++) sc[r] = 1 / Math.sqrt(Math.max(S.get(r, r), 1e-300));
+      for (let r = 0; r < nf; r++) {
+        rhs.set(r, 0, rhs.get(r, 0) * sc[r]!);
+        for (let c = 0; c <= r; c++) { const v = S.get(r, c) * (sc[r]! * sc[c]!); S.set(r, c, v); S.set(c, r, v); }
+      }
+      let dcf: Matrix;
+      const ch = new CholeskyDecomposition(S);
+      if (ch.isPositiveDefinite()) dcf = ch.solve(rhs);
+      else {
+        try { dcf = denseSolve(S, rhs); } catch { lambda *= 10; continue; }
+      }
+      const dc = new Float64Array(NC);
+      for (let r = 0; r < nf; r++) dc[freeIdx[r]!] = dcf.get(r, 0) * sc[r]!;
+      // δk = Hkk⁻¹(−gk − Hkc·δc)
+      const dk = new Float64Array(NK);
+      for (let k = 0; k < NK; k++) dk[k] = -gk[k]!;
+      for (let r = 0; r < nf; r++) {
+        const a = freeIdx[r]!, d = dc[a]!;
+        if (d === 0) continue;
+        const hrow = Hck.subarray(a * NK, (a + 1) * NK);
+        for (let k = 0; k < NK; k++) dk[k] = dk[k]! - hrow[k]! * d;
+      }
+      Hd.solveInPlace(dk);
+      const trial = applyStep(cur.cams, cur.traj, dc, dk);
+      const tc = evaluate(trial.cams, trial.traj);
+      if (tc < cost) {
+        const rel = (cost - tc) / cost;
+        cur = trial; cost = tc; accepted = true; steps++;
+        lambda = Math.max(lambda / 3, 1e-9);
+        if (o.onIteration) o.onIteration(it, rmsOf(cur.cams, cur.traj).rms);
+        if (rel < 1e-8) { it = maxIt; }
+      } else lambda *= 4;
+    }
+    if (!accepted) break;
+  }
+  function rmsOf(cs: readonly BaCamera[], tj: BaTrajectory): { rms: number; per: number[]; inl: number[] } {
+    const pc = { ss: new Float64Array(ncam), n: new Float64Array(ncam), inl: new Float64Array(ncam) };
+    evaluate(cs, tj, pc);
+    let ss = 0, n = 0;
+    for (let i = 0; i < ncam; i++) { ss += pc.ss[i]!; n += pc.n[i]!; }
+    return { rms: Math.sqrt(ss / Math.max(1, n)), per: Array.from(pc.ss, (s, i) => Math.sqrt(s / Math.max(1, pc.n[i]!))), inl: Array.from(pc.inl) };
+  }
+  for (let i = 0; i < ncam; i++) Object.assign(cams[i]!, cur.cams[i]!);
+  traj.X.set(cur.traj.X);
+  const fin = rmsOf(cams, traj);
+  return { iterations: steps, initialCost, finalCost: cost, rmsPx: fin.rms, rmsPerCamera: fin.per, inliersPerCamera: fin.inl };
+}
