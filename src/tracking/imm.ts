@@ -11,7 +11,7 @@
  * The combined estimate (moment-matched mixture) is kept in the state's x and P.
  */
 import { TrackingConfigError, TrackingInputError } from './errors.ts';
-import { initialState, predictWith, type Filter, type GaussianState, type InitialPrior } from './kalman.ts';
+import { predictWith, writeInitial, type Filter, type GaussianState, type InitialPrior } from './kalman.ts';
 import { createUpdateScratch, innovation, positionUpdate, type UpdateResult, type UpdateScratch } from './linalg.ts';
 import type { MotionModel } from './models.ts';
 
@@ -91,9 +91,19 @@ export class ImmFilter implements Filter<ImmState> {
   }
 
   initiate(t: number, z: ArrayLike<number>, R: Float64Array, prior: InitialPrior): ImmState {
-    const base = initialState(9, t, z, R, prior);
-    const modes = this.models.map(() => initialState(9, t, z, R, prior));
-    return { t, dim: 9, x: base.x, P: base.P, modes, mu: Float64Array.from(this.mu0) };
+    // One allocation per track: the combined estimate, every mode's, and μ.
+    const r = this.r, buf = new Float64Array(90 * (r + 1) + r);
+    const part = (k: number): GaussianState => {
+      const s = { t, dim: 9, x: buf.subarray(90 * k, 90 * k + 9), P: buf.subarray(90 * k + 9, 90 * k + 90) };
+      writeInitial(s.x, s.P, 9, z, R, prior);
+      return s;
+    };
+    const base = part(0);
+    const modes: GaussianState[] = [];
+    for (let j = 0; j < r; j++) modes.push(part(j + 1));
+    const mu = buf.subarray(90 * (r + 1));
+    mu.set(this.mu0);
+    return { t, dim: 9, x: base.x, P: base.P, modes, mu };
   }
 
   predict(s: ImmState, t: number): void {

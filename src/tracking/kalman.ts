@@ -39,15 +39,22 @@ export interface Filter<S extends GaussianState = GaussianState> {
 
 /** Start an n-state Gaussian at position z. */
 export function initialState(n: number, t: number, z: ArrayLike<number>, R: Float64Array, prior: InitialPrior): GaussianState {
-  const x = new Float64Array(n);
-  const P = new Float64Array(n * n);
+  const buf = new Float64Array(n + n * n);
+  const s = { t, dim: n, x: buf.subarray(0, n), P: buf.subarray(n) };
+  writeInitial(s.x, s.P, n, z, R, prior);
+  return s;
+}
+
+/** x ← (z, 0, …), P ← blockdiag(R, σ_v²·I, σ_a²·I) (x, P zeroed first). */
+export function writeInitial(x: Float64Array, P: Float64Array, n: number, z: ArrayLike<number>, R: Float64Array, prior: InitialPrior): void {
+  x.fill(0);
+  P.fill(0);
   for (let i = 0; i < 3; i++) {
     x[i] = z[i]!;
     for (let j = 0; j < 3; j++) P[i * n + j] = R[i * 3 + j]!;
     P[(3 + i) * n + 3 + i] = prior.velocitySigma ** 2;
     if (n === 9) P[(6 + i) * n + 6 + i] = prior.accelerationSigma ** 2;
   }
-  return { t, dim: n, x, P };
 }
 
 /** Single-model Kalman predictor and updater (linear model, position measurement H = [I₃ 0]). */

@@ -71,15 +71,13 @@ export class GeometryMeasurementModel {
       const dx = enu[0]! - c[0]!, dy = enu[1]! - c[1]!, dz = enu[2]! - c[2]!;
       const r = Math.hypot(dx, dy, dz);
       if (!(r > 1e-3)) continue;
-      const u = [dx / r, dy / r, dz / r];
+      const u0 = dx / r, u1 = dy / r, u2 = dz / r;
       const s = this.sigmaAngRad * r;
-      const across = 1 / (s * s);
-      for (let i = 0; i < 3; i++) {
-        for (let j = 0; j < 3; j++) {
-          const uu = u[i]! * u[j]!;
-          J[i * 3 + j] = J[i * 3 + j]! + across * ((i === j ? 1 : 0) - uu) + along * uu;
-        }
-      }
+      const across = 1 / (s * s), k = along - across;
+      // J += across·I + (along − across)·u uᵀ
+      J[0] = J[0]! + across + k * u0 * u0; J[4] = J[4]! + across + k * u1 * u1; J[8] = J[8]! + across + k * u2 * u2;
+      const j01 = k * u0 * u1, j02 = k * u0 * u2, j12 = k * u1 * u2;
+      J[1] = J[1]! + j01; J[3] = J[3]! + j01; J[2] = J[2]! + j02; J[6] = J[6]! + j02; J[5] = J[5]! + j12; J[7] = J[7]! + j12;
       used++;
     }
     if (used === 0 || !(inv3(out, J) > 0)) {

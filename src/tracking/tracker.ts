@@ -14,7 +14,7 @@ import { associateGnn, chiSquare3Quantile } from './association.ts';
 import { TrackingConfigError, TrackingInputError } from './errors.ts';
 import { ImmFilter } from './imm.ts';
 import type { Filter, GaussianState } from './kalman.ts';
-import { createUpdateScratch, innovation, type UpdateResult } from './linalg.ts';
+import { createUpdateScratch, innovation, inv3, quad3, type UpdateResult } from './linalg.ts';
 import { CovarianceDeleter, MofNInitiator, TimeDeleter, type Deleter, type MofNOptions, type TrackLife, type TrackStatus } from './lifecycle.ts';
 import { GeometryMeasurementModel, type GeometryNoiseOptions } from './measurement.ts';
 import { ConstantAcceleration, ConstantVelocity } from './models.ts';
@@ -49,6 +49,8 @@ export interface Track extends TrackLife {
   lastDetection: TrackerDetection;
   /** Whether a detection was associated in the latest scan. */
   updatedThisScan: boolean;
+  /** Consecutive scans spent inside the gate of an older confirmed track. */
+  shadowScans: number;
 }
 
 /** Classification hook: called for every record emitted; its answer fills class and confidence. */
@@ -71,6 +73,17 @@ export interface TrackerOptions {
   initialVelocitySigma?: number;
   /** Prior standard deviation of a new track's acceleration components, m/s². Default 3. */
   initialAccelerationSigma?: number;
+  /**
+   * No track is started from a detection closer than this to a confirmed track's predicted position,
+   * metres (the detector can split one target into several peaks metres apart). 0 disables. Default 20.
+   */
+  birthExclusionM?: number;
+  /**
+   * A confirmed track that stays inside the gate of an older confirmed track (d² of the position
+   * difference under P₁ + P₂ at most the gate) for this many consecutive scans is a duplicate and
+   * is deleted ("lost"); the older id lives on. 0 disables. Default 4.
+   */
+  mergeScans?: number;
   /** Emit records for tentative tracks (and their deletion). Default true. */
   emitTentative?: boolean;
   /** Classifier hook. Default: class "unknown", confidence 0. */
@@ -97,6 +110,8 @@ export class Tracker {
   private readonly deleters: Deleter[];
   private readonly prior: { velocitySigma: number; accelerationSigma: number };
   private readonly emitTentative: boolean;
+  private readonly birthExclusionM: number;
+  private readonly mergeScans: number;
   private readonly classify: Classify | undefined;
   private live: Track[] = [];
   private nextId = 1;
@@ -106,6 +121,8 @@ export class Tracker {
   private Z = new Float64Array(0);
   private claimed = new Uint8Array(0);
   private nearTrack = new Uint8Array(0);
+  private cost = new Float64Array(0);
+  private miss = new Float64Array(0);
   private readonly sc = createUpdateScratch(9);
   private readonly res: UpdateResult = { d2: 0, logDetS: 0 };
 
@@ -120,6 +137,10 @@ export class Tracker {
     if (!(as > 0 && Number.isFinite(as))) throw new TrackingConfigError(`initialAccelerationSigma must be a positive number, got ${as}`);
     this.prior = { velocitySigma: vs, accelerationSigma: as };
     this.emitTentative = opts.emitTentative ?? true;
+    this.birthExclusionM = opts.birthExclusionM ?? 20;
+    if (!(this.birthExclusionM >= 0 && Number.isFinite(this.birthExclusionM))) throw new TrackingConfigError(`birthExclusionM must be a finite number ≥ 0, got ${this.birthExclusionM}`);
+    this.mergeScans = opts.mergeScans ?? 4;
+    if (!(Number.isInteger(this.mergeScans) && this.mergeScans >= 0)) throw new TrackingConfigError(`mergeScans must be an integer ≥ 0, got ${this.mergeScans}`);
     this.classify = opts.classify;
   }
 
@@ -173,8 +194,10 @@ export class Tracker {
   private associate(group: Track[], dets: readonly TrackerDetection[], nD: number, t: number): void {
     const rows = group.length;
     if (rows === 0 || nD === 0) return;
-    const cost = new Float64Array(rows * nD).fill(Infinity);
-    const miss = new Float64Array(rows).fill(this.gateD2);
+    if (this.cost.length < rows * nD) this.cost = new Float64Array(Math.max(rows * nD, 2 * this.cost.length));
+    if (this.miss.length < rows) this.miss = new Float64Array(Math.max(rows, 2 * this.miss.length));
+    const cost = this.cost.subarray(0, rows * nD).fill(Infinity);
+    const miss = this.miss.subarray(0, rows).fill(this.gateD2);
     const Z = this.Z, R = this.R, g = this.gateD2;
     for (let i = 0; i < rows; i++) {
       const s = group[i]!.state, x = s.x, P = s.P, n = s.dim;
@@ -211,16 +234,27 @@ export class Tracker {
    */
   private initiate(t: number, dets: readonly TrackerDetection[], nD: number): Track[] {
     const born: Track[] = [];
+    const confirmed = this.birthExclusionM > 0 ? this.live.filter((tr) => tr.status === 'confirmed') : [];
+    const ex2 = this.birthExclusionM ** 2;
     for (let j = 0; j < nD; j++) {
       if (this.claimed[j] || this.nearTrack[j]) continue;
       const z = this.Z.subarray(3 * j, 3 * j + 3), Rj = this.R.subarray(9 * j, 9 * j + 9);
       let dup = false;
+      for (const c of confirmed) {
+        const x = c.state.x, dx = z[0]! - x[0]!, dy = z[1]! - x[1]!, dz = z[2]! - x[2]!;
+        if (dx * dx + dy * dy + dz * dz < ex2) { dup = true; break; }
+      }
+      if (dup) continue;
+      const trR = Rj[0]! + Rj[4]! + Rj[8]!;
       for (const b of born) {
-        if (innovation(b.state.x, b.state.P, b.state.dim, z, Rj, this.sc, this.res) && this.res.d2 <= this.gateD2) { dup = true; break; }
+        const x = b.state.x, P = b.state.P, n = b.state.dim;
+        const dx = z[0]! - x[0]!, dy = z[1]! - x[1]!, dz = z[2]! - x[2]!;
+        if (dx * dx + dy * dy + dz * dz > this.gateD2 * (trR + P[0]! + P[n + 1]! + P[2 * n + 2]!)) continue; // cannot be inside the gate
+        if (innovation(x, P, n, z, Rj, this.sc, this.res) && this.res.d2 <= this.gateD2) { dup = true; break; }
       }
       if (dup) continue;
       const state: GaussianState = this.filter.initiate(t, z, Rj, this.prior);
-      born.push({ id: this.nextId++, status: 'tentative', state, born: t, lastUpdate: t, scans: 1, hits: 1, lastDetection: dets[j]!, updatedThisScan: true });
+      born.push({ id: this.nextId++, status: 'tentative', state, born: t, lastUpdate: t, scans: 1, hits: 1, lastDetection: dets[j]!, updatedThisScan: true, shadowScans: 0 });
     }
     return born;
   }
@@ -228,8 +262,9 @@ export class Tracker {
   private finishScan(t: number, born: Track[]): TrackRecord[] {
     const out: TrackRecord[] = [];
     const keep: Track[] = [];
+    if (this.mergeScans > 0) this.markDuplicates();
     for (const tr of [...this.live, ...born]) {
-      let gone = false;
+      let gone = this.mergeScans > 0 && tr.shadowScans >= this.mergeScans;
       if (tr.status === 'tentative') {
         const verdict = this.initiator.judge(tr);
         if (verdict === 'confirmed') tr.status = 'confirmed';
@@ -247,6 +282,24 @@ export class Tracker {
     }
     this.live = keep;
     return out;
+  }
+
+  /** Count, for every confirmed track, the consecutive scans it has spent inside an older confirmed track's gate. */
+  private markDuplicates(): void {
+    const conf = this.live.filter((tr) => tr.status === 'confirmed');
+    const S = this.sc.S, Si = this.sc.Si, g = this.gateD2;
+    for (let b = 0; b < conf.length; b++) {
+      const B = conf[b]!.state, nb = B.dim;
+      let inside = false;
+      for (let a = 0; a < b && !inside; a++) {
+        const A = conf[a]!.state, na = A.dim;
+        const dx = B.x[0]! - A.x[0]!, dy = B.x[1]! - A.x[1]!, dz = B.x[2]! - A.x[2]!;
+        for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) S[i * 3 + j] = A.P[i * na + j]! + B.P[i * nb + j]!;
+        if (dx * dx + dy * dy + dz * dz > g * (S[0]! + S[4]! + S[8]!)) continue;
+        if (inv3(Si, S) > 0 && quad3(Si, dx, dy, dz) <= g) inside = true;
+      }
+      conf[b]!.shadowScans = inside ? conf[b]!.shadowScans + 1 : 0;
+    }
   }
 
   private record(tr: Track, t: number): TrackRecord {
