@@ -5,7 +5,7 @@
  */
 import { PeakFinder, type CameraEvidence, type PeakOptions } from '../fusion/index.ts';
 import type { GreyFrame } from '../ingest/index.ts';
-import { BlobGrouper, MotionDetector, createBlobList, createMotionPixels, type BlobList, type MotionOptions, type MotionPixels } from '../preprocess/index.ts';
+import { BlobGrouper, MotionDetector, TrackletFilter, createBlobList, createMotionPixels, type BlobList, type MotionOptions, type MotionPixels, type PixelList, type TrackletOptions } from '../preprocess/index.ts';
 import { createCpuProjector, createSnapshot, type ProjectorOptions, type VolumeSpec, type VoxelProjector, type VoxelSnapshot } from '../voxel/index.ts';
 import type { SiteCamera } from './cameras.ts';
 
@@ -26,6 +26,12 @@ export interface DetectorOptions {
   motion?: Omit<MotionOptions, 'width' | 'height'>;
   /** Cast one ray per 8-connected motion blob instead of one per pixel (default true). */
   rayPerBlob?: boolean;
+  /**
+   * Image-plane tracklets between blobs and rays (default on; needs rayPerBlob): only blobs that
+   * continue a short constant-velocity chain are cast (src/preprocess/tracklets.ts). `false`
+   * casts every blob.
+   */
+  tracklets?: TrackletOptions | false;
   projector?: Omit<ProjectorOptions, 'volume'>;
   peaks?: PeakOptions;
 }
@@ -47,6 +53,8 @@ export class Detector {
   private readonly blobbers: BlobGrouper[] = [];
   private readonly blobs: BlobList[] = [];
   private readonly rayPerBlob: boolean;
+  private readonly tracklets: (TrackletFilter | undefined)[] = [];
+  private readonly cast: PixelList[] = [];
   private readonly evidence: (CameraEvidence | undefined)[] = [];
   private readonly projector: VoxelProjector;
   private readonly snapshot: VoxelSnapshot;
@@ -68,6 +76,10 @@ export class Detector {
       this.pixels[c.index] = createMotionPixels(topK);
       this.blobbers[c.index] = new BlobGrouper(cam.width, cam.height, topK);
       this.blobs[c.index] = createBlobList(topK);
+      if (this.rayPerBlob && opts.tracklets !== false) {
+        this.tracklets[c.index] = new TrackletFilter(cam.width, cam.height, opts.tracklets || {});
+        this.cast[c.index] = createBlobList(topK);
+      }
       this.projector.setCamera(c.index, cam);
     }
     this.snapshot = createSnapshot(opts.projector?.maxVoxels ?? 1 << 21);
@@ -89,14 +101,22 @@ export class Detector {
     const cam = pos === undefined ? undefined : this.cameras[pos];
     if (!md || !px || !cam || pos === undefined) throw new RangeError(`frame from unknown camera index ${frame.camIndex}`);
     md.process(frame.data, px);
-    let rays: { count: number; index: Uint32Array; energy: Float32Array } = px;
+    let rays: PixelList = px;
     if (this.rayPerBlob) {
       const b = this.blobs[frame.camIndex]!;
       this.blobbers[frame.camIndex]!.group(px, b);
       rays = b;
+      const tf = this.tracklets[frame.camIndex];
+      if (tf) {
+        const c = this.cast[frame.camIndex]!;
+        tf.push(frame.cameraTime, b, c, md);
+        rays = c;
+      }
     }
     const r = this.projector.accumulate(frame.camIndex, frame.cameraTime, rays);
-    this.evidence[frame.camIndex] = { cam: cam.camera, count: px.count, index: px.index, energy: px.energy };
+    // Refinement looks for the cast rays' pixels near a peak (tracklet-confirmed when filtered).
+    const ev = this.tracklets[frame.camIndex] ? rays : px;
+    this.evidence[frame.camIndex] = { cam: cam.camera, count: ev.count, index: ev.index, energy: ev.energy };
     this.stats.frames[pos] = this.stats.frames[pos]! + 1;
     this.stats.motionPixels += px.count;
     this.stats.rays += r.rays;

@@ -142,7 +142,8 @@ export class MotionDetector {
       tileThreshold[i] = Math.min(E_MAX, Math.floor(this.thresholdSigma * s));
       tileScale[i] = Math.floor((ZQ_SCALE * 65536) / s);
     }
-    const n = k.detect(this.period, t % this.period);
+    this.lastPhase = t % this.period;
+    const n = k.detect(this.period, this.lastPhase);
     out.noiseSigma = sigmaE / E_SCALE;
     out.threshold = (this.thresholdSigma * sigmaE) / E_SCALE;
     out.candidates = k.candidates;
@@ -193,6 +194,53 @@ export class MotionDetector {
     if (!this.reported) return 0;
     const v = Math.floor(index / this.width);
     return this.tileSigmaE[(v >> this.shift) * this.tilesX + ((index - v * this.width) >> this.shift)]! / E_SCALE;
+  }
+
+  /**
+   * Look below the threshold (track-before-detect): the largest z-score of the denoised
+   * difference |4d(u,v) + d(u±1,v) + d(u,v±1)| / σ_tile of the last frame among the pixels within
+   * `radius` px of (u, v), and that pixel in {@link probeIndex}. The same energy the kernel
+   * thresholds: on the rows the last frame's Σ-Δ step moved, the background before the step is
+   * restored as bg − sign(f − bg) (exact except where the step reached f, where the difference
+   * before it was within ±1 and is taken as 0). 0 when nothing is in the image or before the
+   * first reported frame.
+   */
+  probe(u: number, v: number, radius: number): number {
+    this.probeIndex = -1;
+    const k = this.impl;
+    if (!k || !this.reported) return 0;
+    const W = this.width, H = this.height;
+    const f = k.frameView(), bg = k.backgroundView();
+    const u0 = Math.max(0, Math.ceil(u - radius)), u1 = Math.min(W - 1, Math.floor(u + radius));
+    const v0 = Math.max(0, Math.ceil(v - radius)), v1 = Math.min(H - 1, Math.floor(v + radius));
+    const r2 = radius * radius;
+    let best = 0;
+    for (let y = v0; y <= v1; y++) {
+      for (let x = u0; x <= u1; x++) {
+        if ((x - u) * (x - u) + (y - v) * (y - v) > r2) continue;
+        const i = y * W + x;
+        let s = 4 * this.diffBefore(f, bg, i, y);
+        if (x > 0) s += this.diffBefore(f, bg, i - 1, y);
+        if (x < W - 1) s += this.diffBefore(f, bg, i + 1, y);
+        if (y > 0) s += this.diffBefore(f, bg, i - W, y - 1);
+        if (y < H - 1) s += this.diffBefore(f, bg, i + W, y + 1);
+        const z = Math.abs(s) / this.tileSigmaE[(y >> this.shift) * this.tilesX + (x >> this.shift)]!;
+        if (z > best) { best = z; this.probeIndex = i; }
+      }
+    }
+    return best;
+  }
+
+  /** Pixel (v·width + u) of the last {@link probe}'s best z, −1 when none. */
+  probeIndex = -1;
+  /** Rows v ≡ lastPhase (mod period) took a background step in the last frame. */
+  private lastPhase = 0;
+
+  /** f − bg at pixel i (row y) against the background as it was before the last frame's step. */
+  private diffBefore(f: Uint8Array, bg: Uint8Array, i: number, y: number): number {
+    const d = f[i]! - bg[i]!;
+    if (y % this.period !== this.lastPhase) return d;
+    return d > 0 ? d + 1 : d < 0 ? d - 1 : 0;
   }
 
   /** Forget the background: the next frames warm it up again. */

@@ -59,6 +59,10 @@ export interface MotionKernel {
   readonly candidates: number;
   readonly index: Uint32Array;
   readonly value: Uint16Array;
+  /** The loaded (masked) frame; valid until the next load(). */
+  frameView(): Uint8Array;
+  /** The background (after the last detect()'s update of its rows). */
+  backgroundView(): Uint8Array;
   close(): void;
 }
 

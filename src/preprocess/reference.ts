@@ -62,6 +62,14 @@ export class ReferenceKernel implements MotionKernel {
     this.frame = this.masked;
   }
 
+  frameView(): Uint8Array {
+    return this.frame;
+  }
+
+  backgroundView(): Uint8Array {
+    return this.bg;
+  }
+
   seed(): void {
     this.bg.set(this.frame);
   }

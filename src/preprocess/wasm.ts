@@ -62,6 +62,7 @@ export class WasmKernel implements MotionKernel {
   readonly tileScale: Uint32Array;
   private readonly x: Exports;
   private readonly frame: Uint8Array;
+  private readonly bg: Uint8Array;
   private readonly hist: Uint32Array;
   private readonly hasMask: boolean;
   private readonly maskPtr: number;
@@ -98,6 +99,7 @@ export class WasmKernel implements MotionKernel {
     if (pages > 0) mem.grow(pages);
     const buf = mem.buffer;
     this.frame = new Uint8Array(buf, framePtr, n);
+    this.bg = new Uint8Array(buf, bgPtr, n);
     this.hist = new Uint32Array(buf, hist, tiles * 256);
     this.tileThreshold = new Uint16Array(buf, thr, tiles);
     this.tileScale = new Uint32Array(buf, scale, tiles);
@@ -128,6 +130,14 @@ export class WasmKernel implements MotionKernel {
 
   detect(period: number, phase: number): number {
     return this.x.detect(period, phase);
+  }
+
+  frameView(): Uint8Array {
+    return this.frame;
+  }
+
+  backgroundView(): Uint8Array {
+    return this.bg;
   }
 
   close(): void {}

@@ -55,10 +55,9 @@ test('dvs detect finds a drone seen by four cameras within a few metres of the t
   console.log(`pipeline: ${hits}/${expectedTicks} ticks with a detection within 5 m, median error ${errs[errs.length >> 1]?.toFixed(2)} m, ${far} detections > 50 m off`);
   assert.ok(hits >= 0.8 * expectedTicks, `${hits} of ${expectedTicks} ticks found the drone`);
   assert.ok(errs[errs.length >> 1]! < 2, 'median error under one voxel');
-  // Regression guard at today's level: 13 far-off detections over 51 ticks with one noise σ per
-  // frame, 34 with per-tile σ (its 0.95-quantile estimator passes ~1.7× the Gaussian tail on a
-  // clean sky). The detection core's aim is ≤ 0.5 per second (here: ≤ 2 in the whole run).
-  assert.ok(far <= ticks.length, `${far} far-off detections`);
+  // The detection core's aim: ≤ 0.5 far-off detections per second, here ≤ 2 over the 3.4 s
+  // counted. (Before image-plane tracklets: 34 with per-tile σ, 3 with one ray per blob.)
+  assert.ok(far <= 2, `${far} far-off detections`);
 });
 
 test('dvs detect refuses a broken config (exit 2, every mistake listed) and a camera without a file source', async (t) => {
