@@ -21,7 +21,7 @@
  * a banded Cholesky of Hkk and the reduced camera system S = Hcc − Hck·Hkk⁻¹·Hkc is solved
  * densely. Marquardt damping H_ii·(1 + λ).
  */
-import { CholeskyDecomposition, Matrix, solve as denseSolve } from 'ml-matrix';
+import { CholeskyDecomposition, Matrix, inverse, solve as denseSolve } from 'ml-matrix';
 import { BandedSpd } from './banded.ts';
 import { expSO3, mul3 } from './solvers/index.ts';
 
@@ -93,6 +93,8 @@ export interface BaReport {
   rmsPerCamera: number[];
   /** Observations within 3·huberPx, per camera. */
   inliersPerCamera: number[];
+  /** 1-σ of each camera centre (root of the trace of its 3×3 covariance; 0 when held fixed). */
+  positionSigma: number[];
 }
 
 interface Guess { fx: number; fy: number; k1: number; k2: number }
@@ -277,8 +279,8 @@ export function bundleAdjust(cams: BaCamera[], traj: BaTrajectory, obs: BaObserv
   let it = 0, steps = 0;
   const Hcc = new Float64Array(NC * NC), Hck = new Float64Array(NC * NK), gc = new Float64Array(NC), gk = new Float64Array(NK);
   let Hkk = new BandedSpd(nk * 3, 8);
-  for (; it < maxIt; it++) {
-    // Linearize.
+  /** Build H = JᵀWJ (camera, cross and banded knot blocks) and g = JᵀWr at the current state. */
+  const linearize = (): void => {
     Hcc.fill(0); Hck.fill(0); gc.fill(0); gk.fill(0); Hkk = new BandedSpd(NK, 8);
     for (let m = 0; m < nObs; m++) {
       const ci = obs.cam[m]!;
@@ -337,40 +339,51 @@ export function bundleAdjust(cams: BaCamera[], traj: BaTrajectory, obs: BaObserv
       Hcc[a * NC + a] = 1; gc[a] = 0;
       for (let k = 0; k < NK; k++) Hck[a * NK + k] = 0;
     }
+  };
+  /** Damped reduced camera system S·δc = rhs (free parameters only) with the factored knot block. */
+  const reduce = (lambda: number): { S: Matrix; rhs: Matrix; freeIdx: number[]; Hd: BandedSpd } | null => {
+    const Hd = Hkk.clone();
+    for (let k = 0; k < NK; k++) Hd.data[k * 9] = Hd.data[k * 9]! * (1 + lambda) + 1e-12;
+    if (!Hd.cholesky()) return null;
+    // Y = Hkk⁻¹·Hkc (row c of Y = Hkk⁻¹·Hck[c,:]ᵀ), only for free camera parameters.
+    const freeIdx: number[] = [];
+    for (let a = 0; a < NC; a++) if (free[a]) freeIdx.push(a);
+    const nf = freeIdx.length;
+    const Y = new Float64Array(nf * NK);
+    for (let r = 0; r < nf; r++) {
+      const row = Y.subarray(r * NK, (r + 1) * NK);
+      row.set(Hck.subarray(freeIdx[r]! * NK, (freeIdx[r]! + 1) * NK));
+      Hd.solveInPlace(row);
+    }
+    const zk = Float64Array.from(gk);
+    Hd.solveInPlace(zk);
+    const S = new Matrix(nf, nf), rhs = new Matrix(nf, 1);
+    for (let r = 0; r < nf; r++) {
+      const a = freeIdx[r]!;
+      const hrow = Hck.subarray(a * NK, (a + 1) * NK);
+      let gz = 0;
+      for (let k = 0; k < NK; k++) gz += hrow[k]! * zk[k]!;
+      rhs.set(r, 0, -(gc[a]! - gz));
+      for (let c = 0; c <= r; c++) {
+        const yrow = Y.subarray(c * NK, (c + 1) * NK);
+        let sdot = 0;
+        for (let k = 0; k < NK; k++) sdot += hrow[k]! * yrow[k]!;
+        let h = Hcc[a * NC + freeIdx[c]!]! - sdot;
+        if (r === c) h = Hcc[a * NC + a]! * (1 + lambda) + 1e-12 - sdot;
+        S.set(r, c, h); S.set(c, r, h);
+      }
+    }
+    return { S, rhs, freeIdx, Hd };
+  };
+  for (; it < maxIt; it++) {
+    linearize();
     // LM inner loop: damp, Schur, try.
     let accepted = false;
     while (!accepted && lambda < 1e8) {
-      const Hd = Hkk.clone();
-      for (let k = 0; k < NK; k++) Hd.data[k * 9] = Hd.data[k * 9]! * (1 + lambda) + 1e-12;
-      if (!Hd.cholesky()) { lambda *= 10; continue; }
-      // Y = Hkk⁻¹·Hkc (row c of Y = Hkk⁻¹·Hck[c,:]ᵀ), only for free camera parameters.
-      const freeIdx: number[] = [];
-      for (let a = 0; a < NC; a++) if (free[a]) freeIdx.push(a);
+      const sys = reduce(lambda);
+      if (!sys) { lambda *= 10; continue; }
+      const { S, rhs, freeIdx, Hd } = sys;
       const nf = freeIdx.length;
-      const Y = new Float64Array(nf * NK);
-      for (let r = 0; r < nf; r++) {
-        const row = Y.subarray(r * NK, (r + 1) * NK);
-        row.set(Hck.subarray(freeIdx[r]! * NK, (freeIdx[r]! + 1) * NK));
-        Hd.solveInPlace(row);
-      }
-      const zk = Float64Array.from(gk);
-      Hd.solveInPlace(zk);
-      const S = new Matrix(nf, nf), rhs = new Matrix(nf, 1);
-      for (let r = 0; r < nf; r++) {
-        const a = freeIdx[r]!;
-        const hrow = Hck.subarray(a * NK, (a + 1) * NK);
-        let gz = 0;
-        for (let k = 0; k < NK; k++) gz += hrow[k]! * zk[k]!;
-        rhs.set(r, 0, -(gc[a]! - gz));
-        for (let c = 0; c <= r; c++) {
-          const yrow = Y.subarray(c * NK, (c + 1) * NK);
-          let sdot = 0;
-          for (let k = 0; k < NK; k++) sdot += hrow[k]! * yrow[k]!;
-          let h = Hcc[a * NC + freeIdx[c]!]! - sdot;
-          if (r === c) h = Hcc[a * NC + a]! * (1 + lambda) + 1e-12 - sdot;
-          S.set(r, c, h); S.set(c, r, h);
-        }
-      }
       // Jacobi scaling: parameters differ by orders of magnitude in their pixel sensitivity.
       const sc = new Float64Array(nf);
       for (let r = 0; r < nf; r++) sc[r] = 1 / Math.sqrt(Math.max(S.get(r, r), 1e-300));
@@ -415,8 +428,29 @@ export function bundleAdjust(cams: BaCamera[], traj: BaTrajectory, obs: BaObserv
     for (let i = 0; i < ncam; i++) { ss += pc.ss[i]!; n += pc.n[i]!; }
     return { rms: Math.sqrt(ss / Math.max(1, n)), per: Array.from(pc.ss, (s, i) => Math.sqrt(s / Math.max(1, pc.n[i]!))), inl: Array.from(pc.inl) };
   }
+  // Covariance of the camera centres: σ²·(S⁻¹) of the undamped reduced system at the optimum,
+  // σ² from the robust cost per degree of freedom (knots marginalised).
+  const positionSigma = new Array<number>(ncam).fill(NaN);
+  linearize();
+  const sys = reduce(0);
+  if (sys) {
+    let inv: Matrix | null = null;
+    try { inv = inverse(sys.S); } catch { inv = null; }
+    if (inv) {
+      const dof = Math.max(1, 2 * nObs - sys.freeIdx.length - NK);
+      const s2 = (2 * cost) / dof;
+      for (let i = 0; i < ncam; i++) {
+        let v = 0, any = false;
+        for (let k = 0; k < 3; k++) {
+          const r = sys.freeIdx.indexOf(i * P + I_C + k);
+          if (r >= 0) { v += inv.get(r, r); any = true; }
+        }
+        positionSigma[i] = any ? Math.sqrt(Math.max(0, s2 * v)) : 0;
+      }
+    }
+  }
   for (let i = 0; i < ncam; i++) Object.assign(cams[i]!, cur.cams[i]!);
   traj.X.set(cur.traj.X);
   const fin = rmsOf(cams, traj);
-  return { iterations: steps, initialCost, finalCost: cost, rmsPx: fin.rms, rmsPerCamera: fin.per, inliersPerCamera: fin.inl };
+  return { iterations: steps, initialCost, finalCost: cost, rmsPx: fin.rms, rmsPerCamera: fin.per, inliersPerCamera: fin.inl, positionSigma };
 }
