@@ -5,3 +5,4 @@ export { kinematicFeatures, KINEMATIC_DEFAULTS, type KinematicOptions } from './
 export { flickerFeatures, FLICKER_DEFAULTS, type FlickerOptions } from './signature.ts';
 export { classifyTrack, classifyResolved, decide, labelOf, resolveRuleOptions, validateInputs, RULE_DEFAULTS, type ResolvedRuleOptions, type RuleOptions } from './rules.ts';
 export { TrackClassifier, type SignatureSample, type TrackClassifierOptions } from './track-classifier.ts';
+export { measureSignature, type MeasureOptions, type SignatureMeasurement } from './measure.ts';
