@@ -11,12 +11,13 @@ import { ConfigError, loadSiteConfig } from '../config/index.ts';
 import { TrackingConfigError, TrackingInputError, cameraPositions, readDetectionLines, trackDetections, type Vec3 } from '../tracking/index.ts';
 import { processIo, UsageError, type CliIo } from './io.ts';
 
-export const TRACK_USAGE = `usage: dvs track --detections DIR|detections.jsonl --out DIR [--config site.yaml] [--scan-s S]
+export const TRACK_USAGE = `usage: dvs track --detections DIR|detections.jsonl --out DIR [--config site.yaml] [--scan-s S] [--smooth]
   --detections  detections.jsonl, or a dvs detect output folder holding one
   --config      site config: camera positions for the measurement covariance (without it every
                 detection gets the fallback covariance)
   --out         output folder: tracks.jsonl
   --scan-s      tracker scan period in seconds (default: the smallest gap between detection times)
+  --smooth      also write tracks-smoothed.jsonl: RTS-smoothed trajectories of the confirmed tracks
 See docs/TRACKING.md.
 `;
 
@@ -24,7 +25,7 @@ export async function trackCommand(argv: string[], io: CliIo = processIo): Promi
   try {
     const { values } = parseArgs({
       args: argv, strict: true, allowPositionals: false,
-      options: { detections: { type: 'string' }, config: { type: 'string' }, out: { type: 'string' }, 'scan-s': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      options: { detections: { type: 'string' }, config: { type: 'string' }, out: { type: 'string' }, 'scan-s': { type: 'string' }, smooth: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
     });
     if (values.help) { io.stdout(TRACK_USAGE); return 0; }
     if (!values.detections || !values.out) throw new UsageError('--detections and --out are required');
@@ -35,10 +36,11 @@ export async function trackCommand(argv: string[], io: CliIo = processIo): Promi
     else io.stderr('dvs track: no --config: camera positions unknown, every detection gets the fallback covariance\n');
     const path = isDir(values.detections) ? join(values.detections, 'detections.jsonl') : values.detections;
     const dets = await readDetectionLines(path);
-    const r = trackDetections(dets, { geometry: { cameras }, ...(scanS !== undefined ? { scanS } : {}) });
+    const r = trackDetections(dets, { geometry: { cameras }, smooth: values.smooth ?? false, ...(scanS !== undefined ? { scanS } : {}) });
     await mkdir(values.out, { recursive: true });
     const outPath = join(values.out, 'tracks.jsonl');
-    await writeFile(outPath, r.records.map((x) => JSON.stringify(x)).join('\n') + (r.records.length > 0 ? '\n' : ''));
+    await writeFile(outPath, jsonl(r.records));
+    if (r.smoothed) await writeFile(join(values.out, 'tracks-smoothed.jsonl'), jsonl(r.smoothed));
     io.stdout(`${dets.length} detections in ${r.scans} scans of ${r.scanS.toFixed(4)} s → ${r.tracks} tracks, ${r.confirmedTracks} confirmed, ${r.records.length} records → ${outPath}\n`);
     return 0;
   } catch (e) {
@@ -49,6 +51,8 @@ export async function trackCommand(argv: string[], io: CliIo = processIo): Promi
     return 1;
   }
 }
+
+const jsonl = (rows: object[]) => rows.map((x) => JSON.stringify(x)).join('\n') + (rows.length > 0 ? '\n' : '');
 
 function isDir(p: string): boolean {
   try {

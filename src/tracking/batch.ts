@@ -6,7 +6,11 @@
 import { readFile } from 'node:fs/promises';
 import type { SiteConfig } from '../config/index.ts';
 import { TrackingInputError } from './errors.ts';
-import { Tracker, type TrackRecord, type TrackerDetection, type TrackerOptions, type Vec3 } from './tracker.ts';
+import { ConstantVelocity } from './models.ts';
+import { rtsSmooth } from './smoother.ts';
+import { Tracker, type Track, type TrackRecord, type TrackerDetection, type TrackerOptions, type Vec3 } from './tracker.ts';
+
+const r3 = (v: number) => Math.round(v * 1000) / 1000;
 
 /** A detection with its time (a detections.jsonl line). */
 export interface TimedDetection extends TrackerDetection {
@@ -78,6 +82,11 @@ export interface BatchOptions extends TrackerOptions {
    * this. Default: the smallest gap (> 1 ms) between distinct detection times.
    */
   scanS?: number;
+  /**
+   * Also return RTS-smoothed trajectories (constant velocity, q = 0.5 m²/s³) of every track that
+   * was ever confirmed, one record per associated detection. Default false.
+   */
+  smooth?: boolean;
 }
 
 export interface BatchResult {
@@ -88,6 +97,8 @@ export interface BatchResult {
   /** Distinct track ids, and those ever confirmed. */
   tracks: number;
   confirmedTracks: number;
+  /** With opts.smooth: smoothed records (status "confirmed") ordered by track id, then time. */
+  smoothed?: TrackRecord[];
 }
 
 /** Run a tracker over time-stamped detections (any order; grouped by equal t, stable). */
@@ -99,11 +110,13 @@ export function trackDetections(dets: readonly TimedDetection[], opts: BatchOpti
   if (opts.scanS === undefined) for (let k = 1; k < times.length; k++) { const g = times[k]! - times[k - 1]!; if (g > 1e-3 && g < scanS) scanS = g; }
   if (!Number.isFinite(scanS)) scanS = 1 / 15;
   if (!(scanS > 0)) throw new TrackingInputError(`scan period must be positive, got ${scanS}`);
-  const tracker = new Tracker(opts);
+  const tracker = new Tracker({ ...opts, keepHistory: opts.keepHistory ?? opts.smooth ?? false });
+  const seen = new Map<number, Track>();
   const records: TrackRecord[] = [];
   const ids = new Set<number>(), confirmed = new Set<number>();
   const take = (recs: TrackRecord[]) => {
     for (const r of recs) { records.push(r); ids.add(r.track_id); if (r.status === 'confirmed') confirmed.add(r.track_id); }
+    if (opts.smooth) for (const tr of tracker.tracks) if (tr.status === 'confirmed' && !seen.has(tr.id)) seen.set(tr.id, tr as Track);
   };
   let scans = 0, k = 0, prev = NaN;
   while (k < sorted.length) {
@@ -123,5 +136,15 @@ export function trackDetections(dets: readonly TimedDetection[], opts: BatchOpti
     prev = t;
     k = e;
   }
-  return { records, scans, scanS, tracks: ids.size, confirmedTracks: confirmed.size };
+  const result: BatchResult = { records, scans, scanS, tracks: ids.size, confirmedTracks: confirmed.size };
+  if (opts.smooth) {
+    const model = new ConstantVelocity({ q: 0.5 });
+    const prior = { velocitySigma: opts.initialVelocitySigma ?? 15, accelerationSigma: 0 };
+    result.smoothed = [...seen.values()].sort((a, b) => a.id - b.id).flatMap((tr) => rtsSmooth(model, tr.history ?? [], prior).map((s) => ({
+      t: s.t, track_id: tr.id, status: 'confirmed' as const,
+      enu: [r3(s.x[0]!), r3(s.x[1]!), r3(s.x[2]!)] as Vec3, vel: [r3(s.x[3]!), r3(s.x[4]!), r3(s.x[5]!)] as Vec3,
+      class: 'unknown' as const, confidence: 0,
+    })));
+  }
+  return result;
 }

@@ -17,3 +17,4 @@ export {
   cameraPositions, parseDetectionLines, readDetectionLines, trackDetections,
   type BatchOptions, type BatchResult, type TimedDetection,
 } from './batch.ts';
+export { invert, rtsSmooth, type TrackPoint } from './smoother.ts';

@@ -18,6 +18,7 @@ import { createUpdateScratch, innovation, inv3, quad3, type UpdateResult } from 
 import { CovarianceDeleter, MofNInitiator, TimeDeleter, type Deleter, type MofNOptions, type TrackLife, type TrackStatus } from './lifecycle.ts';
 import { GeometryMeasurementModel, type GeometryNoiseOptions } from './measurement.ts';
 import { ConstantAcceleration, ConstantVelocity } from './models.ts';
+import type { TrackPoint } from './smoother.ts';
 
 export type Vec3 = [number, number, number];
 
@@ -51,6 +52,8 @@ export interface Track extends TrackLife {
   updatedThisScan: boolean;
   /** Consecutive scans spent inside the gate of an older confirmed track. */
   shadowScans: number;
+  /** Every associated detection (time, position, covariance), birth included; only with keepHistory. */
+  history?: TrackPoint[];
 }
 
 /** Classification hook: called for every record emitted; its answer fills class and confidence. */
@@ -84,6 +87,8 @@ export interface TrackerOptions {
    * is deleted ("lost"); the older id lives on. 0 disables. Default 4.
    */
   mergeScans?: number;
+  /** Keep every track's associated detections in Track.history (for rtsSmooth). Default false. */
+  keepHistory?: boolean;
   /** Emit records for tentative tracks (and their deletion). Default true. */
   emitTentative?: boolean;
   /** Classifier hook. Default: class "unknown", confidence 0. */
@@ -112,6 +117,7 @@ export class Tracker {
   private readonly emitTentative: boolean;
   private readonly birthExclusionM: number;
   private readonly mergeScans: number;
+  private readonly keepHistory: boolean;
   private readonly classify: Classify | undefined;
   private live: Track[] = [];
   private nextId = 1;
@@ -137,6 +143,7 @@ export class Tracker {
     if (!(as > 0 && Number.isFinite(as))) throw new TrackingConfigError(`initialAccelerationSigma must be a positive number, got ${as}`);
     this.prior = { velocitySigma: vs, accelerationSigma: as };
     this.emitTentative = opts.emitTentative ?? true;
+    this.keepHistory = opts.keepHistory ?? false;
     this.birthExclusionM = opts.birthExclusionM ?? 20;
     if (!(this.birthExclusionM >= 0 && Number.isFinite(this.birthExclusionM))) throw new TrackingConfigError(`birthExclusionM must be a finite number ≥ 0, got ${this.birthExclusionM}`);
     this.mergeScans = opts.mergeScans ?? 4;
@@ -224,6 +231,7 @@ export class Tracker {
       tr.lastUpdate = t;
       tr.updatedThisScan = true;
       tr.lastDetection = dets[j]!;
+      if (tr.history) tr.history.push(point(t, Z, R, j));
     }
   }
 
@@ -254,7 +262,9 @@ export class Tracker {
       }
       if (dup) continue;
       const state: GaussianState = this.filter.initiate(t, z, Rj, this.prior);
-      born.push({ id: this.nextId++, status: 'tentative', state, born: t, lastUpdate: t, scans: 1, hits: 1, lastDetection: dets[j]!, updatedThisScan: true, shadowScans: 0 });
+      const tr: Track = { id: this.nextId++, status: 'tentative', state, born: t, lastUpdate: t, scans: 1, hits: 1, lastDetection: dets[j]!, updatedThisScan: true, shadowScans: 0 };
+      if (this.keepHistory) tr.history = [point(t, this.Z, this.R, j)];
+      born.push(tr);
     }
     return born;
   }
@@ -318,3 +328,5 @@ export class Tracker {
 }
 
 const r3 = (v: number) => Math.round(v * 1000) / 1000;
+
+const point = (t: number, Z: Float64Array, R: Float64Array, j: number): TrackPoint => ({ t, z: Z.slice(3 * j, 3 * j + 3), R: R.slice(9 * j, 9 * j + 9) });

@@ -65,6 +65,15 @@ test('dvs track: detections folder + site config → tracks.jsonl that dvs eval 
   const again = await run(['track', '--detections', join(dir, 'detections.jsonl'), '--config', site, '--out', join(dir, 'out2')]);
   assert.equal(again.code, 0);
   assert.equal(readFileSync(join(dir, 'out2', 'tracks.jsonl'), 'utf8'), text);
+  // --smooth: the RTS-smoothed export is a tracks.jsonl too, and scores at least as well here.
+  const sm = await run(['track', '--detections', dir, '--config', site, '--out', join(dir, 'out3'), '--smooth']);
+  assert.equal(sm.code, 0, sm.err);
+  assert.equal(readFileSync(join(dir, 'out3', 'tracks.jsonl'), 'utf8'), text);
+  const smoothed = parseTracksJsonl(readFileSync(join(dir, 'out3', 'tracks-smoothed.jsonl'), 'utf8'), 'tracks-smoothed.jsonl');
+  assert.ok(smoothed.length > 200 && smoothed.every((x) => x.track_id === confirmed[0]!.track_id));
+  const ev2 = await run(['--truth', truth, '--tracks', join(dir, 'out3', 'tracks-smoothed.jsonl'), '--config', site, '--format', 'json'], evalCommand);
+  const j2 = JSON.parse(ev2.out);
+  assert.ok(j2.detection.cep50M <= j.detection.cep50M, `smoothed CEP50 ${j2.detection.cep50M} vs filtered ${j.detection.cep50M}`);
 });
 
 test('dvs track: bad input exits 2 naming the file and line', async (t) => {
