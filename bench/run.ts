@@ -10,6 +10,7 @@ import { benchDetect } from './detect.ts';
 import { benchGeometry } from './geometry.ts';
 import { benchPreprocess } from './preprocess.ts';
 import { benchSim } from './sim.ts';
+import { benchTracking } from './tracking.ts';
 import { benchVoxel } from './voxel.ts';
 
 const { values } = parseArgs({ options: { frames: { type: 'string', default: '90' }, json: { type: 'string' } } });
@@ -32,4 +33,6 @@ console.log(`simulator (scenarios/spec-1km.yaml, ${frames} frames per camera)`);
 show(await benchSim(frames));
 console.log(`offline detection (dvs detect on ${frames} frames per camera of spec-1km.yaml)`);
 show(await benchDetect(frames));
+console.log('tracking (50 confirmed tracks, 200 detections per scan; issue target < 2 ms)');
+show(benchTracking());
 if (values.json) writeFileSync(values.json, `${JSON.stringify(results, null, 2)}\n`);
