@@ -454,3 +454,24 @@ export function bundleAdjust(cams: BaCamera[], traj: BaTrajectory, obs: BaObserv
   const fin = rmsOf(cams, traj);
   return { iterations: steps, initialCost, finalCost: cost, rmsPx: fin.rms, rmsPerCamera: fin.per, inliersPerCamera: fin.inl, positionSigma };
 }
+
+/** Reprojection error (px) of every observation at the given state (Infinity behind a camera). */
+export function reprojectionErrors(cams: readonly BaCamera[], traj: BaTrajectory, obs: BaObservations): Float64Array {
+  const proj = new Projector();
+  const nk = traj.X.length / 3;
+  const out = new Float64Array(obs.cam.length);
+  for (let m = 0; m < out.length; m++) {
+    out[m] = proj.eval(cams[obs.cam[m]!]!, traj, nk, obs.t[m]!, obs.v[m]!, false) ? Math.hypot(proj.u - obs.u[m]!, proj.v - obs.v[m]!) : Infinity;
+  }
+  return out;
+}
+
+/** Target position at site time s (linear interpolation between knots, clamped at the ends). */
+export function trajectoryAt(traj: BaTrajectory, s: number): [number, number, number] {
+  const nk = traj.X.length / 3;
+  let f = (s - traj.s0) / traj.dt;
+  f = Math.max(0, Math.min(nk - 1, f));
+  const j = Math.min(nk - 2, Math.floor(f)), w = f - j;
+  const K = traj.X;
+  return [0, 1, 2].map((c) => (1 - w) * K[3 * j + c]! + w * K[3 * j + 3 + c]!) as [number, number, number];
+}
