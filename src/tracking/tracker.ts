@@ -164,9 +164,9 @@ export class Tracker {
   step(t: number, detections: readonly TrackerDetection[]): TrackRecord[] {
     if (!Number.isFinite(t)) throw new TrackingInputError(`step time must be finite, got ${t}`);
     if (t < this.lastT) throw new TrackingInputError(`step time went backwards: ${t} after ${this.lastT}`);
+    const nD = this.prepare(detections); // throws on a malformed detection before anything changes
     this.lastT = t;
     for (const tr of this.live) { this.filter.predict(tr.state, t); tr.scans++; tr.updatedThisScan = false; }
-    const nD = this.prepare(detections);
     const confirmed = this.live.filter((tr) => tr.status === 'confirmed');
     const tentative = this.live.filter((tr) => tr.status === 'tentative');
     this.associate(confirmed, detections, nD, t);

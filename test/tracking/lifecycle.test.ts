@@ -80,7 +80,12 @@ test('contract checks: time never goes back, detections must be finite, options 
   const tr = new Tracker({ geometry });
   tr.step(5, []);
   assert.throws(() => tr.step(4, []), TrackingInputError);
+  tr.step(5.1, [det(0, 0, 0)]);
   assert.throws(() => tr.step(6, [{ enu: [0, Number.NaN, 0] }]), TrackingInputError);
+  // The refused step changed nothing: the track was not predicted or counted.
+  assert.equal(tr.tracks[0]!.scans, 1);
+  assert.equal(tr.tracks[0]!.state.t, 5.1);
+  assert.equal(tr.step(5.2, [det(0, 0, 0)])[0]!.track_id, 1);
   assert.throws(() => new Tracker({ confirmation: { m: 4, n: 3 } }), TrackingConfigError);
   assert.throws(() => new Tracker({ gateProbability: 1 }), TrackingConfigError);
   assert.throws(() => new Tracker({ initialVelocitySigma: 0 }), TrackingConfigError);
