@@ -6,6 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
+import { benchClassify } from './classify.ts';
 import { benchDetect } from './detect.ts';
 import { benchGeometry } from './geometry.ts';
 import { benchPreprocess } from './preprocess.ts';
@@ -33,6 +34,8 @@ console.log(`simulator (scenarios/spec-1km.yaml, ${frames} frames per camera)`);
 show(await benchSim(frames));
 console.log(`offline detection (dvs detect on ${frames} frames per camera of spec-1km.yaml)`);
 show(await benchDetect(frames));
+console.log('classify and alerts (8 s windows, 4 cameras; 50 tracks at 30 fps; 3 zones)');
+show(benchClassify());
 console.log('tracking (50 confirmed tracks, 200 detections per scan; issue target < 2 ms)');
 show(benchTracking());
 if (values.json) writeFileSync(values.json, `${JSON.stringify(results, null, 2)}\n`);

@@ -22,52 +22,77 @@ export function glsPeriodogram(
   t: ArrayLike<number>, y: ArrayLike<number>, n: number, grid: FrequencyGrid,
   power: Float64Array, amp?: Float64Array, scratch?: Float64Array,
 ): void {
+  glsPeriodogramMulti(t, [y], n, grid, [power], amp ? [amp] : undefined, scratch);
+}
+
+/**
+ * The same for several series sampled at the same times (a camera's contrast and blob area): the
+ * sums of the trigonometric terms are shared, only Σy·cos and Σy·sin are per series.
+ * `scratch` ≥ (4 + 2·ys.length)·nf.
+ */
+export function glsPeriodogramMulti(
+  t: ArrayLike<number>, ys: readonly ArrayLike<number>[], n: number, grid: FrequencyGrid,
+  powers: Float64Array[], amps?: Float64Array[], scratch?: Float64Array,
+): void {
   const { f0, df, nf } = grid;
-  power.fill(0, 0, nf);
-  if (amp) amp.fill(0, 0, nf);
-  if (n < 4) return;
-  const acc = scratch && scratch.length >= 6 * nf ? scratch : new Float64Array(6 * nf);
-  acc.fill(0, 0, 6 * nf);
-  // Six accumulators per frequency, each a contiguous block: ΣC, ΣS, ΣyC, ΣyS, ΣC², ΣCS.
-  const aC = acc.subarray(0, nf), aS = acc.subarray(nf, 2 * nf), aYC = acc.subarray(2 * nf, 3 * nf);
-  const aYS = acc.subarray(3 * nf, 4 * nf), aCC = acc.subarray(4 * nf, 5 * nf), aCS = acc.subarray(5 * nf, 6 * nf);
+  const m = ys.length;
+  for (let j = 0; j < m; j++) { powers[j]!.fill(0, 0, nf); amps?.[j]?.fill(0, 0, nf); }
+  if (n < 4 || m === 0) return;
+  const need = (4 + 2 * m) * nf;
+  const acc = scratch && scratch.length >= need ? scratch : new Float64Array(need);
+  acc.fill(0, 0, need);
+  // Accumulators per frequency, each a contiguous block: ΣC, ΣS, ΣC², ΣCS, then ΣyC, ΣyS per series.
+  const aC = acc.subarray(0, nf), aS = acc.subarray(nf, 2 * nf), aCC = acc.subarray(2 * nf, 3 * nf), aCS = acc.subarray(3 * nf, 4 * nf);
+  const aYC = ys.map((_, j) => acc.subarray((4 + 2 * j) * nf, (5 + 2 * j) * nf));
+  const aYS = ys.map((_, j) => acc.subarray((5 + 2 * j) * nf, (6 + 2 * j) * nf));
+  const cs = new Float64Array(nf), sn = new Float64Array(nf);
   const tRef = t[0]!;
-  let sy = 0, syy = 0;
+  const sy = new Float64Array(m), syy = new Float64Array(m);
   for (let i = 0; i < n; i++) {
-    const ti = t[i]! - tRef, yi = y[i]!;
-    sy += yi; syy += yi * yi;
+    const ti = t[i]! - tRef;
     const th0 = 2 * Math.PI * f0 * ti, dth = 2 * Math.PI * df * ti;
     let c = Math.cos(th0), s = Math.sin(th0);
     const cd = Math.cos(dth), sd = Math.sin(dth);
     for (let k = 0; k < nf; k++) {
+      cs[k] = c; sn[k] = s;
       aC[k] = aC[k]! + c;
       aS[k] = aS[k]! + s;
-      aYC[k] = aYC[k]! + yi * c;
-      aYS[k] = aYS[k]! + yi * s;
       aCC[k] = aCC[k]! + c * c;
       aCS[k] = aCS[k]! + c * s;
       const cn = c * cd - s * sd;
       s = s * cd + c * sd;
       c = cn;
     }
+    for (let j = 0; j < m; j++) {
+      const yi = ys[j]![i]!;
+      sy[j] = sy[j]! + yi; syy[j] = syy[j]! + yi * yi;
+      const yc = aYC[j]!, ysn = aYS[j]!;
+      for (let k = 0; k < nf; k++) {
+        yc[k] = yc[k]! + yi * cs[k]!;
+        ysn[k] = ysn[k]! + yi * sn[k]!;
+      }
+    }
   }
   const inv = 1 / n;
-  const Y = sy * inv;
-  const YY = syy * inv - Y * Y;
-  if (!(YY > 0)) return;
-  for (let k = 0; k < nf; k++) {
-    const C = aC[k]! * inv, S = aS[k]! * inv;
-    const YC = aYC[k]! * inv - Y * C;
-    const YS = aYS[k]! * inv - Y * S;
-    const CC = aCC[k]! * inv - C * C;
-    const SS = 1 - aCC[k]! * inv - S * S;
-    const CS = aCS[k]! * inv - C * S;
-    const D = CC * SS - CS * CS;
-    if (!(D > 1e-12)) continue; // all samples in phase (f a multiple of a regular sampling rate)
-    power[k] = Math.min(1, Math.max(0, (SS * YC * YC + CC * YS * YS - 2 * CS * YC * YS) / (YY * D)));
-    if (amp) {
-      const a = (YC * SS - YS * CS) / D, b = (YS * CC - YC * CS) / D;
-      amp[k] = Math.hypot(a, b);
+  for (let j = 0; j < m; j++) {
+    const Y = sy[j]! * inv;
+    const YY = syy[j]! * inv - Y * Y;
+    if (!(YY > 0)) continue;
+    const power = powers[j]!, amp = amps?.[j], yc = aYC[j]!, ysn = aYS[j]!;
+    for (let k = 0; k < nf; k++) {
+      const C = aC[k]! * inv, S = aS[k]! * inv;
+      const YC = yc[k]! * inv - Y * C;
+      const YS = ysn[k]! * inv - Y * S;
+      const CC = aCC[k]! * inv - C * C;
+      const SS = 1 - aCC[k]! * inv - S * S;
+      const CS = aCS[k]! * inv - C * S;
+      const D = CC * SS - CS * CS;
+      if (!(D > 1e-12)) continue; // all samples in phase (f a multiple of a regular sampling rate)
+      power[k] = Math.min(1, Math.max(0, (SS * YC * YC + CC * YS * YS - 2 * CS * YC * YS) / (YY * D)));
+      if (amp) {
+        const a = (YC * SS - YS * CS) / D, b = (YS * CC - YC * CS) / D;
+        amp[k] = Math.hypot(a, b);
+      }
     }
   }
 }

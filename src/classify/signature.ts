@@ -6,7 +6,7 @@
  * periodograms of all channels are combined with weights n_c (each channel keeps its own
  * amplitude and phase: cameras see the wings from different sides).
  */
-import { falseAlarmProbability, glsPeriodogram, refinedPeak } from './periodogram.ts';
+import { falseAlarmProbability, glsPeriodogramMulti, refinedPeak } from './periodogram.ts';
 import type { FlickerFeatures, IntensitySeries } from './types.ts';
 
 export interface FlickerOptions {
@@ -112,12 +112,18 @@ export function flickerFeatures(series: readonly IntensitySeries[], opts: Flicke
   let nf = Math.floor((maxHz - o.minHz) / df) + 1;
   if (nf > MAX_BINS) { nf = MAX_BINS; df = (maxHz - o.minHz) / (nf - 1); }
   const grid = { f0: o.minHz, df, nf };
-  const scratch = new Float64Array(6 * nf);
+  const scratch = new Float64Array(8 * nf);
   const combined = new Float64Array(nf);
   let nTot = 0;
+  for (const c of chans) { c.p = new Float64Array(nf); c.amp = new Float64Array(nf); }
+  // Channels of one camera share their times (contrast, then area): one pass for both.
+  for (let i = 0; i < chans.length;) {
+    const group = [chans[i]!];
+    while (i + group.length < chans.length && chans[i + group.length]!.t === chans[i]!.t) group.push(chans[i + group.length]!);
+    glsPeriodogramMulti(group[0]!.t, group.map((c) => c.y), group[0]!.n, grid, group.map((c) => c.p), group.map((c) => c.amp), scratch);
+    i += group.length;
+  }
   for (const c of chans) {
-    c.p = new Float64Array(nf); c.amp = new Float64Array(nf);
-    glsPeriodogram(c.t, c.y, c.n, grid, c.p, c.amp, scratch);
     for (let k = 0; k < nf; k++) combined[k] = combined[k]! + c.n * c.p[k]!;
     nTot += c.n;
   }

@@ -13,6 +13,8 @@ import type { Classification, IntensitySeries, TrackHistory, Vec3 } from './type
 export interface TrackClassifierOptions extends RuleOptions {
   /** Sliding window of history kept per track, s of site time (default 8). */
   window_s?: number;
+  /** The flicker spectrum uses only the newest this many seconds of intensity samples (default 4; cost ∝ its square). */
+  flickerWindow_s?: number;
   /** At most this many samples per track path and per camera series (default 512). */
   maxSamples?: number;
   /** classify() recomputes a track at most this often, s of site time (default 1). */
@@ -82,6 +84,7 @@ const UNKNOWN_FEATURES = (): Classification => labelOf(0.5, 0.25, {
 export class TrackClassifier {
   private readonly rules: ResolvedRuleOptions;
   private readonly window: number;
+  private readonly flickerWindow: number;
   private readonly maxSamples: number;
   private readonly recompute: number;
   private readonly hold: number;
@@ -91,12 +94,14 @@ export class TrackClassifier {
   constructor(opts: TrackClassifierOptions = {}) {
     this.rules = resolveRuleOptions(opts);
     this.window = opts.window_s ?? 8;
+    this.flickerWindow = opts.flickerWindow_s ?? 4;
     this.maxSamples = opts.maxSamples ?? 512;
     this.recompute = opts.recompute_s ?? 1;
     this.hold = opts.holdBand ?? 0.1;
     const bad = (what: string): never => { throw new ClassifyError('CLASSIFY_OPTIONS', what); };
     if (!(this.window > 0 && Number.isFinite(this.window))) bad(`window_s must be > 0, got ${this.window}`);
     if (!(Number.isInteger(this.maxSamples) && this.maxSamples >= 16)) bad(`maxSamples must be an integer ≥ 16, got ${this.maxSamples}`);
+    if (!(this.flickerWindow > 0)) bad(`flickerWindow_s must be > 0, got ${this.flickerWindow}`);
     if (!(this.recompute >= 0)) bad(`recompute_s must be ≥ 0, got ${this.recompute}`);
     if (!(this.hold >= 0 && this.hold <= this.rules.unknownBand)) bad(`holdBand must be in [0, unknownBand], got ${this.hold}`);
   }
@@ -209,7 +214,8 @@ export class TrackClassifier {
   private compute(s: TrackState, now: number): Classification {
     s.path.trimBefore(now - this.window);
     for (const c of s.cams.values()) c.ring.trimBefore(now - this.window);
-    const { history, signatures } = this.inputsOf(s);
+    const { history, signatures: all } = this.inputsOf(s);
+    const signatures = all.map((sig) => recent(sig, now - this.flickerWindow));
     return decide(kinematicFeatures(history, this.rules.kinematics), flickerFeatures(signatures, this.rules.flicker), this.rules);
   }
 
@@ -219,4 +225,16 @@ export class TrackClassifier {
     if (prev?.class === 'drone' && raw.class !== 'drone' && 1 - p >= keep) return { class: 'drone', confidence: 1 - p, features: raw.features };
     return raw;
   }
+}
+
+/** The part of a series at or after tMin. */
+function recent(s: IntensitySeries, tMin: number): IntensitySeries {
+  let i = 0;
+  while (i < s.t.length && s.t[i]! < tMin) i++;
+  if (i === 0) return s;
+  const out: IntensitySeries = { camera: s.camera, t: s.t.slice(i), contrast: s.contrast.slice(i) };
+  if (s.areaPx) out.areaPx = s.areaPx.slice(i);
+  if (s.rangeM !== undefined) out.rangeM = typeof s.rangeM === 'number' ? s.rangeM : s.rangeM.slice(i);
+  if (s.focalPx !== undefined) out.focalPx = s.focalPx;
+  return out;
 }

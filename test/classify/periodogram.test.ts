@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Matrix, solve } from 'ml-matrix';
-import { falseAlarmProbability, glsPeriodogram, lnGamma, refinedPeak, regularizedBeta } from '../../src/classify/index.ts';
+import { falseAlarmProbability, glsPeriodogram, glsPeriodogramMulti, lnGamma, refinedPeak, regularizedBeta } from '../../src/classify/index.ts';
 import { Rng } from '../../src/util/rng.ts';
 
 const close = (a: number, b: number, tol: number, what = ''): void => assert.ok(Math.abs(a - b) <= tol, `${what} ${a} vs ${b} (tol ${tol})`);
@@ -98,4 +98,19 @@ test('FAP is calibrated on white noise (Monte Carlo, 1 and 3 channels, m = 2·ba
     assert.ok(at05 / trials > 0.02 && at05 / trials < 0.085, `K=${K}: rate at FAP 0.05 = ${at05 / trials}`);
     assert.ok(at20 / trials > 0.14 && at20 / trials < 0.26, `K=${K}: rate at FAP 0.2 = ${at20 / trials}`);
   }
+});
+
+test('the multi-series periodogram equals one call per series', () => {
+  const rng = new Rng(21);
+  const t = Array.from({ length: 80 }, (_, i) => i / 30 + 0.004 * rng.next());
+  const ys = [t.map(() => rng.normal()), t.map((x) => Math.sin(2 * Math.PI * 5 * x) + 0.3 * rng.normal()), t.map(() => 3)];
+  const grid = { f0: 1, df: 0.13, nf: 100 };
+  const powers = ys.map(() => new Float64Array(grid.nf)), amps = ys.map(() => new Float64Array(grid.nf));
+  glsPeriodogramMulti(t, ys, t.length, grid, powers, amps);
+  ys.forEach((y, j) => {
+    const p = new Float64Array(grid.nf), a = new Float64Array(grid.nf);
+    glsPeriodogram(t, y, t.length, grid, p, a);
+    for (let k = 0; k < grid.nf; k++) { close(powers[j]![k]!, p[k]!, 1e-12); close(amps[j]![k]!, a[k]!, 1e-12); }
+  });
+  assert.ok(powers[2]!.every((v) => v === 0), 'a constant series has no power');
 });
