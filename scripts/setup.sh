@@ -14,6 +14,18 @@ fi
 need=()
 command -v ffmpeg >/dev/null 2>&1 || need+=(ffmpeg)
 command -v ffprobe >/dev/null 2>&1 || need+=(ffmpeg)
+# GStreamer: real RTP/RTSP peers for the media tests (payloaders, parsers, the RTSP server via
+# python3-gi). Each package is checked by an element or module it provides.
+if command -v gst-inspect-1.0 >/dev/null 2>&1; then
+  gst_has() { gst-inspect-1.0 --exists "$1" 2>/dev/null; }
+  gst_has videotestsrc || need+=(gstreamer1.0-plugins-base)
+  gst_has rtph264pay || need+=(gstreamer1.0-plugins-good)
+  gst_has h264parse || need+=(gstreamer1.0-plugins-bad)
+  gst_has avdec_h264 || need+=(gstreamer1.0-libav)
+else
+  need+=(gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-libav)
+fi
+/usr/bin/python3 -c "import gi; gi.require_version('GstRtspServer', '1.0')" >/dev/null 2>&1 || need+=(python3-gi gir1.2-gst-rtsp-server-1.0)
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""
   if [ "$(id -u)" -ne 0 ]; then
