@@ -3,7 +3,7 @@
  * parse, reorder, depacketize, and the frames written out are decoded by ffprobe/ffmpeg, which
  * are the independent judges of frame count, resolution and (MJPEG) exact pixels.
  */
-import { test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -59,67 +59,70 @@ function concat(frames: MediaFrame[]): Uint8Array {
   return Buffer.concat(frames.map((f) => f.data));
 }
 
-test('FFmpeg H.264 over RTP (FU-A, in-band SPS/PPS): 30 whole frames, decoded 320×240 by ffprobe', async (t) => {
-  const dir = tmpDir(t);
-  const { cap, sdp } = await ffmpegSend(dir, 'h264', ['-c:v', 'libx264', '-preset', 'ultrafast', '-g', '15', '-pix_fmt', 'yuv420p']);
-  const types = new Set(cap.rtp.map((d) => d.data[12]! & 0x1f));
-  assert.ok(types.has(28), 'the stream used FU-A fragmentation');
-  const { frames, rx, srs } = receive(cap, sdp);
-  assert.equal(frames.length, FRAMES);
-  assert.ok(frames.every((f) => f.complete));
-  assert.equal(frames.filter((f) => f.keyframe).length, 2, 'GOP of 15 → 2 IDR frames');
-  assert.equal(rx.statistics().cumulativeLost, 0);
-  assert.ok(srs.length >= 1, 'FFmpeg sent at least one RTCP sender report');
-  const file = join(dir, 'out.h264');
-  writeFileSync(file, concat(frames));
-  assert.deepEqual(await probe(file, 'h264'), { frames: FRAMES, width: 320, height: 240 });
-});
-
-test('FFmpeg H.264 with global header: SPS/PPS only in SDP sprop-parameter-sets, injected before the first frame', async (t) => {
-  const dir = tmpDir(t);
-  const { cap, sdp } = await ffmpegSend(dir, 'h264g', ['-c:v', 'libx264', '-preset', 'ultrafast', '-g', '15', '-pix_fmt', 'yuv420p', '-flags', '+global_header']);
-  assert.match(sdp, /sprop-parameter-sets=/);
-  const inBand = cap.rtp.some((d) => {
-    const p = parseRtp(d.data);
-    return p.ok && [7, 8].includes(p.value.payload[0]! & 0x1f);
+// Independent senders: run concurrently (each spends 2 s sending in real time).
+describe('FFmpeg RTP muxer as sender', { concurrency: true }, () => {
+  test('FFmpeg H.264 over RTP (FU-A, in-band SPS/PPS): 30 whole frames, decoded 320×240 by ffprobe', async (t) => {
+    const dir = tmpDir(t);
+    const { cap, sdp } = await ffmpegSend(dir, 'h264', ['-c:v', 'libx264', '-preset', 'ultrafast', '-g', '15', '-pix_fmt', 'yuv420p']);
+    const types = new Set(cap.rtp.map((d) => d.data[12]! & 0x1f));
+    assert.ok(types.has(28), 'the stream used FU-A fragmentation');
+    const { frames, rx, srs } = receive(cap, sdp);
+    assert.equal(frames.length, FRAMES);
+    assert.ok(frames.every((f) => f.complete));
+    assert.equal(frames.filter((f) => f.keyframe).length, 2, 'GOP of 15 → 2 IDR frames');
+    assert.equal(rx.statistics().cumulativeLost, 0);
+    assert.ok(srs.length >= 1, 'FFmpeg sent at least one RTCP sender report');
+    const file = join(dir, 'out.h264');
+    writeFileSync(file, concat(frames));
+    assert.deepEqual(await probe(file, 'h264'), { frames: FRAMES, width: 320, height: 240 });
   });
-  assert.equal(inBand, false, 'no SPS/PPS sent in band');
-  const { frames } = receive(cap, sdp);
-  assert.equal(frames.length, FRAMES);
-  const first = frames[0]!.data;
-  assert.deepEqual([first[4]! & 0x1f], [7], 'the first frame starts with the SPS from SDP');
-  const file = join(dir, 'out.h264');
-  writeFileSync(file, concat(frames));
-  assert.deepEqual(await probe(file, 'h264'), { frames: FRAMES, width: 320, height: 240 });
-});
 
-test('FFmpeg H.265 over RTP (FU and aggregation): 30 whole frames, decoded 320×240', async (t) => {
-  const dir = tmpDir(t);
-  const { cap, sdp } = await ffmpegSend(dir, 'h265', ['-c:v', 'libx265', '-preset', 'ultrafast', '-x265-params', 'keyint=15:log-level=error', '-pix_fmt', 'yuv420p']);
-  const types = new Set(cap.rtp.map((d) => (d.data[12]! >> 1) & 0x3f));
-  assert.ok(types.has(49), 'the stream used fragmentation units');
-  const { frames } = receive(cap, sdp);
-  assert.equal(frames.length, FRAMES);
-  assert.ok(frames[0]!.keyframe);
-  const file = join(dir, 'out.h265');
-  writeFileSync(file, concat(frames));
-  assert.deepEqual(await probe(file, 'hevc'), { frames: FRAMES, width: 320, height: 240 });
-});
+  test('FFmpeg H.264 with global header: SPS/PPS only in SDP sprop-parameter-sets, injected before the first frame', async (t) => {
+    const dir = tmpDir(t);
+    const { cap, sdp } = await ffmpegSend(dir, 'h264g', ['-c:v', 'libx264', '-preset', 'ultrafast', '-g', '15', '-pix_fmt', 'yuv420p', '-flags', '+global_header']);
+    assert.match(sdp, /sprop-parameter-sets=/);
+    const inBand = cap.rtp.some((d) => {
+      const p = parseRtp(d.data);
+      return p.ok && [7, 8].includes(p.value.payload[0]! & 0x1f);
+    });
+    assert.equal(inBand, false, 'no SPS/PPS sent in band');
+    const { frames } = receive(cap, sdp);
+    assert.equal(frames.length, FRAMES);
+    const first = frames[0]!.data;
+    assert.deepEqual([first[4]! & 0x1f], [7], 'the first frame starts with the SPS from SDP');
+    const file = join(dir, 'out.h264');
+    writeFileSync(file, concat(frames));
+    assert.deepEqual(await probe(file, 'h264'), { frames: FRAMES, width: 320, height: 240 });
+  });
 
-test('FFmpeg MJPEG over RTP (Q=255 in-band tables): rebuilt JPEGs decode to the very pixels FFmpeg encoded', async (t) => {
-  const dir = tmpDir(t);
-  const ref = join(dir, 'ref.mjpeg');
-  // The same deterministic encoder writes a reference file alongside the RTP output.
-  const enc = ['-c:v', 'mjpeg', '-q:v', '5', '-huffman', 'default', '-pix_fmt', 'yuvj420p'];
-  const { cap, sdp } = await ffmpegSend(dir, 'mjpeg', enc, [...enc, '-f', 'mjpeg', ref]);
-  assert.ok(cap.rtp.some((d) => d.data[12 + 5]! === 255), 'Q=255 with in-band tables');
-  const { frames } = receive(cap, sdp);
-  assert.equal(frames.length, FRAMES);
-  assert.ok(frames.every((f) => f.keyframe && f.width === 320 && f.height === 240));
-  const file = join(dir, 'out.mjpeg');
-  writeFileSync(file, concat(frames));
-  assert.deepEqual(await probe(file, 'mjpeg'), { frames: FRAMES, width: 320, height: 240 });
-  const [ours, theirs] = await Promise.all([frameMd5(file, 'mjpeg'), frameMd5(ref, 'mjpeg')]);
-  assert.equal(ours.length, FRAMES);
-  assert.deepEqual(ours, theirs);
+  test('FFmpeg H.265 over RTP (FU and aggregation): 30 whole frames, decoded 320×240', async (t) => {
+    const dir = tmpDir(t);
+    const { cap, sdp } = await ffmpegSend(dir, 'h265', ['-c:v', 'libx265', '-preset', 'ultrafast', '-x265-params', 'keyint=15:log-level=error', '-pix_fmt', 'yuv420p']);
+    const types = new Set(cap.rtp.map((d) => (d.data[12]! >> 1) & 0x3f));
+    assert.ok(types.has(49), 'the stream used fragmentation units');
+    const { frames } = receive(cap, sdp);
+    assert.equal(frames.length, FRAMES);
+    assert.ok(frames[0]!.keyframe);
+    const file = join(dir, 'out.h265');
+    writeFileSync(file, concat(frames));
+    assert.deepEqual(await probe(file, 'hevc'), { frames: FRAMES, width: 320, height: 240 });
+  });
+
+  test('FFmpeg MJPEG over RTP (Q=255 in-band tables): rebuilt JPEGs decode to the very pixels FFmpeg encoded', async (t) => {
+    const dir = tmpDir(t);
+    const ref = join(dir, 'ref.mjpeg');
+    // The same deterministic encoder writes a reference file alongside the RTP output.
+    const enc = ['-c:v', 'mjpeg', '-q:v', '5', '-huffman', 'default', '-pix_fmt', 'yuvj420p'];
+    const { cap, sdp } = await ffmpegSend(dir, 'mjpeg', enc, [...enc, '-f', 'mjpeg', ref]);
+    assert.ok(cap.rtp.some((d) => d.data[12 + 5]! === 255), 'Q=255 with in-band tables');
+    const { frames } = receive(cap, sdp);
+    assert.equal(frames.length, FRAMES);
+    assert.ok(frames.every((f) => f.keyframe && f.width === 320 && f.height === 240));
+    const file = join(dir, 'out.mjpeg');
+    writeFileSync(file, concat(frames));
+    assert.deepEqual(await probe(file, 'mjpeg'), { frames: FRAMES, width: 320, height: 240 });
+    const [ours, theirs] = await Promise.all([frameMd5(file, 'mjpeg'), frameMd5(ref, 'mjpeg')]);
+    assert.equal(ours.length, FRAMES);
+    assert.deepEqual(ours, theirs);
+  });
 });
