@@ -72,6 +72,8 @@ test('the example zones: the approach corridor excludes its hangar hole and anyt
   const air = zones.find((z) => z.id === 'airfield-approach');
   assert.ok(air);
   assert.equal(air.polygons[0]?.length, 2);
+  assert.ok(zones.every((z) => z.min_confidence === 0), 'min_confidence defaults to 0');
+  assert.equal(zones.find((z) => z.id === 'substation')?.loiter_s, 20);
   // Hole centre (8.5569535, 47.39755) and a point in the corridor (8.555, 47.399), converted by hand
   // with the local radii (east 75.4 m per 0.001° lon, north 111.2 m per 0.001° lat at 47.4°).
   const phi = (origin.lat * Math.PI) / 180, s2 = Math.sin(phi) ** 2;

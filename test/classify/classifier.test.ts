@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ClassifyError, classifyTrack, flickerFeatures, TrackClassifier } from '../../src/classify/index.ts';
+import { ClassifyError, classifyTrack, decide, flickerFeatures, resolveRuleOptions, TrackClassifier } from '../../src/classify/index.ts';
 import { birdPath, CAMS30, dronePath, synthesize, type CameraDesc } from './synth.ts';
 
 const BIRD = { pos: birdPath, contrast: -50, flapHz: 6, flapDepth: 0.2, sizeM: 0.9, noise: 4, posNoise: 1.5, fixHz: 30 };
@@ -117,4 +117,45 @@ test('TrackClassifier streaming a bird and a drone: labels settle and hold, wind
   tc.close();
   tc.close();
   assert.throws(() => tc.classify('b'), (e: unknown) => e instanceof ClassifyError && e.code === 'CLASSIFY_STATE');
+});
+
+test('the rule table on hand-made features (documented weights and band)', () => {
+  const kin = { duration_s: 10, samples: 300, meanSpeed: 8, maxSpeed: 9, meanHorizSpeed: 8, meanAccel: 0.5, maxAccel: 1, meanClimb: 0, maxClimb: 0.5, hoverFraction: 0, curvature: 0.01, straightness: 0.95 };
+  const flick = { cameras: 3, samples: 360, span_s: 4, peakHz: 6, peakPower: 0.02, fap: 0.5, depth: 0.02, detectableDepth: 0.2, snr: 3, maxHz: 14.7, sizeM: NaN, sizeCv: NaN };
+  const r = resolveRuleOptions();
+  const cases: [string, Partial<typeof kin>, Partial<typeof flick>, string, number][] = [
+    ['nothing decisive', {}, {}, 'unknown', 0],
+    ['flicker in band', {}, { fap: 1e-5, depth: 0.15 }, 'bird', 3],
+    ['significant but shallow', {}, { fap: 1e-5, depth: 0.05 }, 'unknown', 0],
+    ['significant at 1.5 Hz (outside the wing band)', {}, { fap: 1e-5, depth: 0.3, peakHz: 1.5 }, 'unknown', 0],
+    ['steady and well seen', {}, { detectableDepth: 0.05, snr: 10 }, 'drone', -2],
+    ['steady but too short', {}, { detectableDepth: 0.05, snr: 10, span_s: 1.5 }, 'unknown', 0],
+    ['hovering half the time', { hoverFraction: 0.5 }, {}, 'drone', -2],
+    ['hovering a quarter of the time', { hoverFraction: 0.25 }, {}, 'unknown', -1],
+    ['wandering', { straightness: 0.5 }, {}, 'unknown', 0.75],
+    ['wandering and fast', { straightness: 0.5, meanSpeed: 30 }, {}, 'unknown', -0.25],
+    ['flapping while hovering (kestrel)', { hoverFraction: 0.5 }, { fap: 1e-5, depth: 0.15 }, 'unknown', 1],
+    ['kinematics of a 1 s track are ignored', { duration_s: 1, hoverFraction: 1 }, {}, 'unknown', 0],
+  ];
+  for (const [name, k, f, cls, score] of cases) {
+    const c = decide({ ...kin, ...k }, { ...flick, ...f }, r);
+    assert.equal(c.class, cls, name);
+    assert.ok(Math.abs(c.features.score - score) < 1e-12, `${name}: score ${c.features.score}`);
+    const p = 1 / (1 + Math.exp(-score));
+    assert.ok(Math.abs(c.confidence - (cls === 'bird' ? p : cls === 'drone' ? 1 - p : 1 - Math.abs(2 * p - 1))) < 1e-12, name);
+  }
+});
+
+test('TrackClassifier with tracker velocities: a hovering drone is a drone from kinematics', () => {
+  const tc = new TrackClassifier();
+  for (let k = 0; k <= 120; k++) {
+    const t = k / 15;
+    const moving = t < 3;
+    tc.addPosition('h', t, [moving ? 6 * t : 18, 500, 40], moving ? [6, 0, 0] : [0.1, -0.1, 0]);
+  }
+  const c = tc.classify('h');
+  assert.equal(c.class, 'drone');
+  // 8 s window over 8 s of track: hovering from t = 3 s, 5 s of 8.
+  assert.ok(Math.abs(c.features.kinematics.hoverFraction - 5 / 8) < 0.01, `${c.features.kinematics.hoverFraction}`);
+  assert.ok(tc.snapshot('h')!.history.vel !== undefined);
 });
