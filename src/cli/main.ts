@@ -2,6 +2,7 @@
  * The `dvs` command: one subcommand per tool. Each returns its exit code; nothing here calls
  * process.exit, so tests can drive `main()` directly.
  */
+import { calibCommand } from './calib.ts';
 import { demoCommand } from './demo.ts';
 import { detectCommand } from './detect.ts';
 import { evalCommand } from './eval.ts';
@@ -18,6 +19,7 @@ commands:
   detect 3D detections from recorded video (file: cameras)
   track  tracks from 3D detections (detections.jsonl → tracks.jsonl)
   eval   score tracks against ground truth (Pd, FAR, CEP50, GOSPA, bird flags)
+  calib  self-calibration (poses, intrinsics, clocks) from 2D tracks of a moving target
   demo   render the built-in demo site and show what the pipeline sees
 `;
 
@@ -28,6 +30,7 @@ const commands: Record<string, Command> = {
   detect: detectCommand,
   track: trackCommand,
   eval: evalCommand,
+  calib: calibCommand,
   demo: demoCommand,
 };
 

@@ -1,0 +1,107 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { main } from '../../src/cli/main.ts';
+import { loadSiteConfig } from '../../src/config/index.ts';
+import { Camera } from '../../src/geometry/index.ts';
+import { tmpDir } from '../helpers/tmp.ts';
+import { observe, rig } from './synthetic.ts';
+
+function capture(): { io: { stdout: (s: string) => void; stderr: (s: string) => void }; out: string[]; err: string[] } {
+  const out: string[] = [], err: string[] = [];
+  return { io: { stdout: (s) => { out.push(s); }, stderr: (s) => { err.push(s); } }, out, err };
+}
+
+/** site.yaml claiming f 8 % long, clocks 1.5 s off, poses 3 m off (east) and as approx_pose on two cameras. */
+function writeSite(dir: string, withCsv = true): string {
+  const cams = rig();
+  const cameras = cams.map((c, i) => {
+    const p = c.params;
+    const claimed = { enu: [p.pose.enu[0]! + 3, p.pose.enu[1]!, p.pose.enu[2]!], yaw: p.pose.yaw, pitch: p.pose.pitch, roll: p.pose.roll };
+    return {
+      id: p.id,
+      source: `file:${p.id}.mkv`,
+      rtp_config: { protocol: 'file', resolution: p.resolution, fps: c.fps },
+      ...(i % 2 === 0 ? { pose: claimed } : { approx_pose: claimed }),
+      intrinsics_guess: { ...p.intrinsics, fx: p.intrinsics.fx * 1.08, fy: p.intrinsics.fy * 1.08 },
+      clock: { offset_ms: p.clock!.offset_ms + (i === 0 ? 0 : 1500), drift_ppm: 0 },
+    };
+  });
+  const doc = { site: { origin: { lat: 47, lon: 8, alt_m: 400 }, volume: { min: [-500, -500, 0], max: [1000, 1000, 300], voxel_m: 4 } }, cameras };
+  const path = join(dir, 'site.yaml');
+  writeFileSync(path, stringify(doc));
+  if (withCsv) {
+    const det = join(dir, 'det');
+    mkdirSync(det, { recursive: true });
+    cams.forEach((c, i) => {
+      const tr = observe(c, 100, 180, 0.4, 50 + i);
+      const lines = ['t,x,y'];
+      for (let k = 0; k < tr.t.length; k++) lines.push(`${tr.t[k]!.toFixed(6)},${tr.x[k]!.toFixed(3)},${tr.y[k]!.toFixed(3)}`);
+      writeFileSync(join(det, `${c.params.id}.csv`), lines.join('\n') + '\n');
+    });
+  }
+  return path;
+}
+
+test('dvs calib: writes a loadable site.yaml with poses, intrinsics and clocks, report.json and trajectory.csv', async (t) => {
+  const dir = tmpDir(t);
+  const cfg = writeSite(dir);
+  const outDir = join(dir, 'out');
+  const c = capture();
+  const code = await main(['calib', '--config', cfg, '--detections', join(dir, 'det'), '--out', outDir], c.io);
+  assert.equal(code, 0, c.err.join(''));
+  assert.match(c.out.join(''), /calibrated 4 of 4 cameras \(frame enu\)/);
+  assert.ok(c.err.some((l) => l.includes('bundle adjustment')), 'progress on stderr');
+  const site = loadSiteConfig(join(outDir, 'site.yaml'));
+  const truth = rig().map((r) => new Camera(r.params));
+  for (const [i, cam] of site.cameras.entries()) {
+    assert.ok(cam.pose && cam.intrinsics && cam.clock, `${cam.id}: filled in`);
+    assert.ok(Math.abs(cam.intrinsics.fx / truth[i]!.fx - 1) < 0.01, `${cam.id}: fx ${cam.intrinsics.fx}`);
+    // Site time follows c1's configured clock, which is true here: offsets come out absolute.
+    const err = (1 + cam.clock.drift_ppm * 1e-6) * 140 + cam.clock.offset_ms / 1000 - truth[i]!.clock.cameraTime(140);
+    assert.ok(Math.abs(err) < 0.003, `${cam.id}: clock ${err * 1000} ms off`);
+  }
+  // file: sources are re-pointed relative to the output folder.
+  assert.equal(site.cameras[0]!.resolvedSource, `file:${join(dir, 'c1.mkv')}`);
+  const report = JSON.parse(readFileSync(join(outDir, 'report.json'), 'utf8'));
+  assert.equal(report.reference_camera, 'c1');
+  assert.equal(report.frame, 'enu');
+  assert.equal(report.cameras.length, 4);
+  for (const rc of report.cameras) {
+    for (const k of ['id', 'reprojection_rmse_px', 'inliers', 'clock', 'position_sigma_m']) assert.ok(k in rc, k);
+    assert.ok(rc.reprojection_rmse_px < 1);
+  }
+  assert.equal(typeof report.elapsed_s, 'number');
+  const csv = readFileSync(join(outDir, 'trajectory.csv'), 'utf8').trim().split('\n');
+  assert.equal(csv[0], 't,e,n,u');
+  assert.ok(csv.length > 500);
+  assert.equal(csv[1]!.split(',').length, 4);
+});
+
+test('dvs calib: bad input exits 2 with a clear message', async (t) => {
+  const dir = tmpDir(t);
+  const cfg = writeSite(dir, false);
+  let c = capture();
+  assert.equal(await main(['calib', '--config', cfg, '--out', join(dir, 'o')], c.io), 2);
+  assert.match(c.err.join(''), /--detections is required/);
+  c = capture();
+  assert.equal(await main(['calib', '--config', cfg, '--detections', join(dir, 'nope'), '--out', join(dir, 'o')], c.io), 2);
+  assert.match(c.err.join(''), /not a folder/);
+  const det = join(dir, 'det');
+  mkdirSync(det);
+  writeFileSync(join(det, 'c1.csv'), 't,x,y\n0,1,2\n0.1,abc,3\n');
+  writeFileSync(join(det, 'c2.csv'), 't,x,y\n0,1,2\n');
+  c = capture();
+  assert.equal(await main(['calib', '--config', cfg, '--detections', det, '--out', join(dir, 'o')], c.io), 2);
+  assert.match(c.err.join(''), /c1\.csv: line 3: not a number/);
+  writeFileSync(join(det, 'c1.csv'), 'time,u,v\n');
+  c = capture();
+  assert.equal(await main(['calib', '--config', cfg, '--detections', det, '--out', join(dir, 'o')], c.io), 2);
+  assert.match(c.err.join(''), /header must be "t,x,y"/);
+  c = capture();
+  assert.equal(await main(['calib', '--config', join(dir, 'missing.yaml'), '--detections', det, '--out', join(dir, 'o')], c.io), 2);
+  assert.match(c.err.join(''), /invalid config/);
+  assert.ok(!existsSync(join(dir, 'o', 'site.yaml')));
+});
