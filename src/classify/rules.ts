@@ -3,6 +3,7 @@
  * through a logistic into pBird. Labels come from pBird with an unknown band in the middle, so a
  * track that has shown nothing decisive stays 'unknown'. Terms and weights (docs/CLASSIFY.md):
  *   flicker   +3.0  significant periodicity (FAP ≤ 1e-3) in the wing band 3–12 Hz, depth ≥ 0.08
+ *   flapMemory +1.5 no flicker now, but the caller saw one recently (DecideContext; replaces 'steady')
  *   steady    −2.0  ≥ 2 s of a well-seen target (SNR ≥ 5) that could have shown a 0.08 modulation and did not
  *   hover     −2.0 × min(1, hoverFraction / 0.5)   birds of this size do not hold still in the air
  *   wander    +0.75 ≥ 6 s, straightness < 0.7 at > 2 m/s   meandering flight
@@ -96,13 +97,20 @@ export function validateInputs(h: TrackHistory, sigs: readonly IntensitySeries[]
 }
 
 /** The rule model on already computed features. */
-export function decide(k: KinematicFeatures, f: FlickerFeatures, r: ResolvedRuleOptions): Classification {
+/** What the caller remembers of a track beyond the current window. */
+export interface DecideContext {
+  /** The track showed a wing beat within its memory (flap-gliding birds pause flapping for seconds). */
+  flappedRecently?: boolean;
+}
+
+export function decide(k: KinematicFeatures, f: FlickerFeatures, r: ResolvedRuleOptions, ctx: DecideContext = {}): Classification {
   const w = r.weights;
   const ev: Record<string, number> = {};
   const [b0, b1] = r.wingBandHz;
   const significant = f.fap <= r.flicker.fapThreshold;
   const inBand = f.peakHz >= b0 && f.peakHz <= b1;
   if (significant && inBand && f.depth >= r.minDepth) ev.flicker = w.flicker;
+  else if (ctx.flappedRecently) ev.flapMemory = w.flicker / 2; // a glide between wing beats is not a rotor's steadiness
   else if (!significant && f.cameras > 0 && f.detectableDepth <= r.minDepth && f.snr >= r.steadyMinSnr && f.span_s >= r.steadyMinDuration_s) {
     ev.steady = -w.steady;
   }

@@ -19,6 +19,12 @@ export interface TrackClassifierOptions extends RuleOptions {
   maxSamples?: number;
   /** classify() recomputes a track at most this often, s of site time (default 1). */
   recompute_s?: number;
+  /**
+   * After a wing beat was seen, this many seconds of site time count as "flapped recently":
+   * steady intensity then does not argue for a drone, and the memory adds half the flicker
+   * evidence (default 10; 0 disables). Flap-gliding birds pause their wing beats for seconds.
+   */
+  flapMemory_s?: number;
   /** A label once given holds until pBird falls back inside 0.5 ± (unknownBand − holdBand) (default 0.1). */
   holdBand?: number;
 }
@@ -72,6 +78,8 @@ interface TrackState {
   cams: Map<string, { ring: Ring; focalPx: number }>; // contrast, area, range
   result: Classification | undefined;
   computedAt: number;
+  /** Site time of the last computation that found a wing beat. */
+  lastFlap: number;
   dirty: boolean;
 }
 
@@ -88,6 +96,7 @@ export class TrackClassifier {
   private readonly maxSamples: number;
   private readonly recompute: number;
   private readonly hold: number;
+  private readonly flapMemory: number;
   private readonly tracks = new Map<string, TrackState>();
   private closed = false;
 
@@ -98,11 +107,13 @@ export class TrackClassifier {
     this.maxSamples = opts.maxSamples ?? 512;
     this.recompute = opts.recompute_s ?? 1;
     this.hold = opts.holdBand ?? 0.1;
+    this.flapMemory = opts.flapMemory_s ?? 10;
     const bad = (what: string): never => { throw new ClassifyError('CLASSIFY_OPTIONS', what); };
     if (!(this.window > 0 && Number.isFinite(this.window))) bad(`window_s must be > 0, got ${this.window}`);
     if (!(Number.isInteger(this.maxSamples) && this.maxSamples >= 16)) bad(`maxSamples must be an integer ≥ 16, got ${this.maxSamples}`);
     if (!(this.flickerWindow > 0)) bad(`flickerWindow_s must be > 0, got ${this.flickerWindow}`);
     if (!(this.recompute >= 0)) bad(`recompute_s must be ≥ 0, got ${this.recompute}`);
+    if (!(this.flapMemory >= 0)) bad(`flapMemory_s must be ≥ 0, got ${this.flapMemory}`);
     if (!(this.hold >= 0 && this.hold <= this.rules.unknownBand)) bad(`holdBand must be in [0, unknownBand], got ${this.hold}`);
   }
 
@@ -115,7 +126,7 @@ export class TrackClassifier {
     if (this.closed) throw new ClassifyError('CLASSIFY_STATE', 'TrackClassifier used after close()');
     let s = this.tracks.get(id);
     if (!s) {
-      s = { path: new Ring(this.maxSamples, 6), cams: new Map(), result: undefined, computedAt: -Infinity, dirty: true };
+      s = { path: new Ring(this.maxSamples, 6), cams: new Map(), result: undefined, computedAt: -Infinity, lastFlap: -Infinity, dirty: true };
       this.tracks.set(id, s);
     }
     return s;
@@ -216,7 +227,10 @@ export class TrackClassifier {
     for (const c of s.cams.values()) c.ring.trimBefore(now - this.window);
     const { history, signatures: all } = this.inputsOf(s);
     const signatures = all.map((sig) => recent(sig, now - this.flickerWindow));
-    return decide(kinematicFeatures(history, this.rules.kinematics), flickerFeatures(signatures, this.rules.flicker), this.rules);
+    const ctx = { flappedRecently: this.flapMemory > 0 && now - s.lastFlap <= this.flapMemory };
+    const c = decide(kinematicFeatures(history, this.rules.kinematics), flickerFeatures(signatures, this.rules.flicker), this.rules, ctx);
+    if (c.features.evidence.flicker !== undefined) s.lastFlap = now;
+    return c;
   }
 
   private withHysteresis(prev: Classification | undefined, raw: Classification): Classification {

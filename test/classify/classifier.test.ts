@@ -159,3 +159,26 @@ test('TrackClassifier with tracker velocities: a hovering drone is a drone from 
   assert.ok(Math.abs(c.features.kinematics.hoverFraction - 5 / 8) < 0.01, `${c.features.kinematics.hoverFraction}`);
   assert.ok(tc.snapshot('h')!.history.vel !== undefined);
 });
+
+test('a flap-gliding bird (5 s of wing beats, then a 9 s glide) stays a bird through the glide; without the memory it would not', () => {
+  const glide = synthesize({ ...BIRD, flapDepth: (t) => (t < 5 ? 0.2 : 0) }, CAMS30, 0, 14, 8);
+  const run = (flapMemory_s: number): string[] => {
+    const tc = new TrackClassifier({ flapMemory_s });
+    const evs: { t: number; run: () => void }[] = [];
+    glide.history.t.forEach((t, i) => evs.push({ t, run: () => tc.addPosition('g', t, glide.history.enu[i]!) }));
+    for (const s of glide.signatures) s.t.forEach((t, i) => evs.push({ t, run: () => tc.addSignature('g', { camera: s.camera, t, contrast: s.contrast[i]!, areaPx: s.areaPx?.[i] }) }));
+    evs.sort((a, b) => a.t - b.t);
+    const labels: string[] = [];
+    let k = 0;
+    for (let step = 1; step <= 14 * 10; step++) {
+      const t = step / 10;
+      while (k < evs.length && evs[k]!.t <= t) evs[k++]!.run();
+      if (t >= 3) labels.push(tc.classify('g', t).class);
+    }
+    return labels;
+  };
+  const withMemory = run(10), without = run(0);
+  assert.ok(withMemory.every((c) => c === 'bird'), withMemory.join(','));
+  // Without it, once the 4 s flicker window holds only the glide, the steady intensity argues for a drone.
+  assert.ok(without.slice(-20).some((c) => c !== 'bird'), without.join(','));
+});

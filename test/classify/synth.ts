@@ -23,7 +23,8 @@ export interface TargetDesc {
   contrast: number;
   /** Wing beat: frequency Hz and relative depth of the contrast modulation (0 = steady). */
   flapHz: number;
-  flapDepth: number;
+  /** Depth, or depth as a function of time (flap-gliding). */
+  flapDepth: number | ((t: number) => number);
   /** Wing span / body size, metres (apparent area ∝ (size·focal/range)²; flapping scales it too). */
   sizeM: number;
   /** Noise σ of the measured contrast, grey levels. */
@@ -50,7 +51,8 @@ export function synthesize(d: TargetDesc, cams: CameraDesc[], t0: number, t1: nu
     for (let k = 0; t0 + k / c.fps <= t1; k++) {
       if (c.drop && rng.next() < c.drop) continue;
       const t = t0 + jitter + k / c.fps;
-      const wing = d.flapDepth * Math.cos(2 * Math.PI * d.flapHz * t + phase);
+      const depth = typeof d.flapDepth === 'number' ? d.flapDepth : d.flapDepth(t);
+      const wing = depth * Math.cos(2 * Math.PI * d.flapHz * t + phase);
       const p = d.pos(t);
       const range = Math.hypot(p[0] - c.at[0], p[1] - c.at[1], p[2] - c.at[2]);
       const f = c.focalPx ?? 1000;
