@@ -1,0 +1,131 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { JitterBuffer, RtpReceiverCore, serializeRtp, type JitterOutput } from '../../src/media/index.ts';
+
+type P = { sequenceNumber: number; tag?: string };
+const show = (out: JitterOutput<P>[]) =>
+  out.map((o) => (o.kind === 'packet' ? `${o.packet.sequenceNumber}` : o.kind === 'lost' ? `lost${o.count}` : 'reset'));
+
+test('reordering: packets come out in sequence order once each has waited the playout delay', () => {
+  const jb = new JitterBuffer<P>({ delayMs: 100 });
+  jb.push({ sequenceNumber: 10 }, 0);
+  jb.push({ sequenceNumber: 12 }, 1);
+  jb.push({ sequenceNumber: 11 }, 2);
+  assert.deepEqual(show(jb.poll(99)), []);
+  assert.deepEqual(show(jb.poll(100)), ['10']); // 11 arrived at 2 ms: due at 102
+  assert.equal(jb.nextDeadline(), 102);
+  assert.deepEqual(show(jb.poll(102)), ['11', '12']);
+  assert.equal(jb.size, 0);
+});
+
+test('duplicates are removed', () => {
+  const jb = new JitterBuffer<P>({ delayMs: 50 });
+  assert.equal(jb.push({ sequenceNumber: 5 }, 0), 'accepted');
+  assert.equal(jb.push({ sequenceNumber: 5 }, 1), 'duplicate');
+  assert.equal(jb.push({ sequenceNumber: 6 }, 1), 'accepted');
+  assert.deepEqual(show(jb.poll(1000)), ['5', '6']);
+  assert.equal(jb.push({ sequenceNumber: 6 }, 1001), 'late', 'a copy after release is late, not output again');
+  assert.deepEqual(jb.stats, { accepted: 2, duplicates: 1, late: 1, lost: 0, resets: 0, overflows: 0 });
+});
+
+test('16-bit wrap: 65534, 0, 65535, 1 come out as 65534, 65535, 0, 1 with consecutive extended numbers', () => {
+  const jb = new JitterBuffer<P>({ delayMs: 50 });
+  for (const s of [65534, 0, 65535, 1]) jb.push({ sequenceNumber: s }, 0);
+  const out = jb.poll(50);
+  assert.deepEqual(show(out), ['65534', '65535', '0', '1']);
+  const ext = out.map((o) => (o.kind === 'packet' ? o.seq : -1));
+  assert.deepEqual(ext.map((e) => e - ext[0]!), [0, 1, 2, 3]);
+});
+
+test('loss declared by wall-clock time: a stalled stream still drains, a late copy is refused', () => {
+  const jb = new JitterBuffer<P>({ delayMs: 80 });
+  jb.push({ sequenceNumber: 1 }, 0);
+  jb.push({ sequenceNumber: 3 }, 10);
+  // Nothing else ever arrives.
+  assert.deepEqual(show(jb.poll(79)), []);
+  assert.deepEqual(show(jb.poll(80)), ['1']);
+  assert.deepEqual(show(jb.poll(89)), []);
+  assert.deepEqual(show(jb.poll(90)), ['lost1', '3']);
+  assert.equal(jb.push({ sequenceNumber: 2 }, 95), 'late');
+  assert.equal(jb.stats.lost, 1);
+  assert.equal(jb.nextDeadline(), null);
+});
+
+test('sender restart (jump beyond maxDropout) flushes and restarts numbering', () => {
+  const jb = new JitterBuffer<P>({ delayMs: 50 });
+  jb.push({ sequenceNumber: 100 }, 0);
+  assert.equal(jb.push({ sequenceNumber: 40000 }, 1), 'reset');
+  jb.push({ sequenceNumber: 40001 }, 2);
+  assert.deepEqual(show(jb.poll(60)), ['100', 'reset', '40000', '40001']);
+});
+
+test('a full ring releases its oldest packets early instead of growing', () => {
+  const jb = new JitterBuffer<P>({ delayMs: 200, capacity: 16 });
+  for (let s = 0; s < 20; s++) jb.push({ sequenceNumber: s }, 0);
+  assert.equal(jb.size, 16);
+  assert.deepEqual(show(jb.poll(0)), ['0', '1', '2', '3']);
+  assert.equal(jb.stats.overflows, 4);
+});
+
+test('options are validated at construction (playout delay 50–200 ms)', () => {
+  assert.throws(() => new JitterBuffer({ delayMs: 20 }), { code: 'MEDIA_OPTIONS' });
+  assert.throws(() => new JitterBuffer({ delayMs: 250 }), { code: 'MEDIA_OPTIONS' });
+});
+
+// Frame-level concealment through the whole receiver core, with H.264 packets built by hand:
+// an IDR in 3 FU-A fragments, P frames as 2 FU-A fragments each, 1 frame per 100 ms.
+function h264Stream(frames: ('I' | 'P')[]): { seq: number; ts: number; bytes: Uint8Array; frame: number }[] {
+  const out: { seq: number; ts: number; bytes: Uint8Array; frame: number }[] = [];
+  let seq = 65530; // crosses the 16-bit wrap
+  frames.forEach((kind, f) => {
+    const nalHeader = kind === 'I' ? 0x65 : 0x41;
+    const n = kind === 'I' ? 3 : 2;
+    for (let i = 0; i < n; i++) {
+      const fuHeader = (i === 0 ? 0x80 : 0) | (i === n - 1 ? 0x40 : 0) | (nalHeader & 0x1f);
+      const payload = Uint8Array.from([(nalHeader & 0xe0) | 28, fuHeader, f, i, 0xaa]);
+      out.push({ seq: seq & 0xffff, ts: f * 9000, frame: f, bytes: serializeRtp({ payloadType: 96, sequenceNumber: seq & 0xffff, timestamp: f * 9000, ssrc: 42, marker: i === n - 1, payload }) });
+      seq++;
+    }
+  });
+  return out;
+}
+
+test('a lost packet inside a frame: that frame is never output, P frames are held until the next IDR, a PLI is asked once', () => {
+  const pattern: ('I' | 'P')[] = ['I', 'P', 'P', 'P', 'P', 'P', 'I', 'P'];
+  const pkts = h264Stream(pattern);
+  const rx = new RtpReceiverCore({ codec: 'h264', payloadType: 96, jitterBufferMs: 100, keyframeRequestIntervalMs: 1000 });
+  const lostIndex = pkts.findIndex((p) => p.frame === 3) ; // first fragment of frame 3
+  const delivered: number[] = [];
+  let requests = 0;
+  pkts.forEach((p, k) => {
+    const now = p.frame * 100 + k; // frames 100 ms apart
+    if (k !== lostIndex) rx.pushRtp(p.bytes, now);
+    const r = rx.poll(now);
+    delivered.push(...r.frames.map((f) => f.timestamp / 9000));
+    if (r.requestKeyframe) requests++;
+  });
+  const r = rx.poll(10_000);
+  delivered.push(...r.frames.map((f) => f.timestamp / 9000));
+  if (r.requestKeyframe) requests++;
+  assert.deepEqual(delivered, [0, 1, 2, 6, 7]);
+  assert.equal(requests, 1);
+  const g = rx.gateStats();
+  assert.equal(g.droppedIncomplete, 1);
+  assert.equal(g.droppedAwaitingKeyframe, 2);
+  assert.equal(rx.statistics().cumulativeLost, 1);
+  // The request is an RR followed by a PLI for the sender's SSRC.
+  const pli = rx.buildKeyframeRequest();
+  assert.deepEqual([...pli.subarray(8, 20)], [0x81, 206, 0, 2, 0, 0, 0, 1, 0, 0, 0, 42]);
+});
+
+test('reordered and duplicated packets across the wrap still give every frame whole', () => {
+  const pkts = h264Stream(['I', 'P', 'P', 'P']);
+  const order = [0, 2, 1, 3, 3, 5, 4, 6, 8, 7, 7];
+  const rx = new RtpReceiverCore({ codec: 'h264', jitterBufferMs: 50 });
+  order.forEach((i, k) => rx.pushRtp(pkts[i]!.bytes, k));
+  const r = rx.poll(1000);
+  assert.deepEqual(r.frames.map((f) => [f.timestamp / 9000, f.complete, f.keyframe]), [[0, true, true], [1, true, false], [2, true, false], [3, true, false]]);
+  assert.equal(rx.jitterStats().duplicates, 2);
+  // FU-A reassembly: start code, rebuilt NAL header 0x65, then the fragments' bytes.
+  assert.deepEqual([...r.frames[0]!.data], [0, 0, 0, 1, 0x65, 0, 0, 0xaa, 0, 1, 0xaa, 0, 2, 0xaa]);
+});
