@@ -6,6 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
+import { benchCalib } from './calib.ts';
 import { benchClassify } from './classify.ts';
 import { benchDetect } from './detect.ts';
 import { benchGeometry } from './geometry.ts';
@@ -38,4 +39,6 @@ console.log('classify and alerts (8 s windows, 4 cameras; 50 tracks at 30 fps; 3
 show(benchClassify());
 console.log('tracking (50 confirmed tracks, 200 detections per scan; issue target < 2 ms)');
 show(benchTracking());
+console.log('self-calibration (dvs calib on a simulated 4-camera calibration flight, 3 min; bench/calib.ts for details)');
+show(await benchCalib());
 if (values.json) writeFileSync(values.json, `${JSON.stringify(results, null, 2)}\n`);
