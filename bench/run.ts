@@ -10,6 +10,7 @@ import { benchCalib } from './calib.ts';
 import { benchClassify } from './classify.ts';
 import { benchDetect } from './detect.ts';
 import { benchGeometry } from './geometry.ts';
+import { benchMedia } from './media.ts';
 import { benchPreprocess } from './preprocess.ts';
 import { benchSim } from './sim.ts';
 import { benchTracking } from './tracking.ts';
@@ -41,4 +42,6 @@ console.log('tracking (50 confirmed tracks, 200 detections per scan; issue targe
 show(benchTracking());
 console.log('self-calibration (dvs calib on a simulated 4-camera calibration flight, 3 min; bench/calib.ts for details)');
 show(await benchCalib());
+console.log('media ingest (1080p30 H.264 4 Mb/s over RTP: parse + jitter buffer + depacketize, decode excluded)');
+show(await benchMedia());
 if (values.json) writeFileSync(values.json, `${JSON.stringify(results, null, 2)}\n`);
