@@ -68,6 +68,7 @@ export function resolveRuleOptions(opts: RuleOptions = {}): ResolvedRuleOptions 
   if (!(r.flicker.oversample >= 1)) bad('flicker.oversample must be ≥ 1');
   if (!(r.flicker.fapThreshold > 0 && r.flicker.fapThreshold < 1)) bad('flicker.fapThreshold must be in (0, 1)');
   if (!(r.flicker.minSamples >= 5)) bad('flicker.minSamples must be ≥ 5');
+  if (!(r.flicker.highPass_s >= 0)) bad('flicker.highPass_s must be ≥ 0');
   if (!(r.kinematics.halfWindow_s > 0)) bad('kinematics.halfWindow_s must be > 0');
   for (const [k, w] of Object.entries(r.weights)) if (!(w >= 0 && Number.isFinite(w))) bad(`weight ${k} must be a finite number ≥ 0`);
   for (const k of ['minDepth', 'minDuration_s', 'steadyMinDuration_s', 'steadyMinSnr', 'wanderMinDuration_s', 'wanderStraightness', 'wanderMinSpeed_mps', 'fastSpeed_mps'] as const) {

@@ -2,7 +2,7 @@
  * Image-signature features: the flicker spectrum of the target's contrast (and blob area) in each
  * camera and its apparent size. Flapping wings modulate both at the wing-beat frequency (3–12 Hz
  * for birds of drone size); rotor blur is steady at video frame rates. Each camera's series is
- * made relative (x / mean − 1) and linearly detrended, then the generalised Lomb–Scargle
+ * made relative (x / mean − 1) and linearly detrended (optionally high-passed), then the generalised Lomb–Scargle
  * periodograms of all channels are combined with weights n_c (each channel keeps its own
  * amplitude and phase: cameras see the wings from different sides).
  */
@@ -21,9 +21,17 @@ export interface FlickerOptions {
   fapThreshold?: number;
   /** Use areaPx as an extra channel when present (default true). */
   useArea?: boolean;
+  /**
+   * High-pass: subtract a centred running mean over this many seconds before the periodogram
+   * (default 0: off). It removes the slow wander that video codecs, drifting clouds and background
+   * models add below ~1.5 Hz. Off by default: through H.264 with B-frames it lifted the codec's own
+   * frame-type periodicity (near fps/8) above the wing-beat threshold, and a drone became a bird
+   * in 2 of 5 runs (docs/CLASSIFY.md).
+   */
+  highPass_s?: number;
 }
 
-export const FLICKER_DEFAULTS: Required<FlickerOptions> = { minHz: 1, maxHz: 15, oversample: 3, minSamples: 12, fapThreshold: 1e-3, useArea: true };
+export const FLICKER_DEFAULTS: Required<FlickerOptions> = { minHz: 1, maxHz: 15, oversample: 3, minSamples: 12, fapThreshold: 1e-3, useArea: true, highPass_s: 0 };
 
 const MAX_BINS = 4096;
 
@@ -53,6 +61,24 @@ function relativeDetrended(t: readonly number[], x: readonly number[], n: number
   return y;
 }
 
+/**
+ * y minus its centred running mean over a window of w seconds (two pointers, uneven times). For
+ * dense even sampling the response is 1 − sinc(f·w): 0 at DC, 0.17 at 1 Hz, 0.59 at 2 Hz for
+ * w = 1/3 s, and between 0.8 and 1.22 from 3 Hz up (exactly 1 at multiples of 1/w).
+ */
+export function highPass(t: ArrayLike<number>, y: Float64Array, n: number, w: number): Float64Array {
+  if (!(w > 0)) return y;
+  const out = new Float64Array(n);
+  let lo = 0, hi = -1, sum = 0;
+  for (let i = 0; i < n; i++) {
+    const ti = t[i]!;
+    while (hi + 1 < n && t[hi + 1]! <= ti + w / 2) sum += y[++hi]!;
+    while (t[lo]! < ti - w / 2) sum -= y[lo++]!;
+    out[i] = y[i]! - sum / (hi - lo + 1);
+  }
+  return out;
+}
+
 function variance(y: Float64Array): number {
   let s = 0, ss = 0;
   for (const v of y) { s += v; ss += v * v; }
@@ -75,14 +101,16 @@ export function flickerFeatures(series: readonly IntensitySeries[], opts: Flicke
     for (let i = 1; i < n; i++) dts.push(t[i]! - t[i - 1]!);
     const dt = median(dts);
     if (!(dt > 0)) continue;
-    const y = relativeDetrended(s.t, s.contrast, n);
-    if (!y) continue;
+    const y0 = relativeDetrended(s.t, s.contrast, n);
+    if (!y0) continue;
+    const y = highPass(t, y0, n, o.highPass_s);
     nyq = Math.min(nyq, 0.5 / dt);
     span = Math.max(span, t[n - 1]! - t[0]!);
     chans.push({ t, y, n, contrast: true, p: new Float64Array(0), amp: new Float64Array(0) });
     if (s.areaPx && s.areaPx.length >= n) {
       if (o.useArea) {
-        const ya = relativeDetrended(s.t, s.areaPx, n);
+        const ya0 = relativeDetrended(s.t, s.areaPx, n);
+        const ya = ya0 && highPass(t, ya0, n, o.highPass_s);
         if (ya && variance(ya) > 0) chans.push({ t, y: ya, n, contrast: false, p: new Float64Array(0), amp: new Float64Array(0) });
       }
       // Apparent size: sqrt(area)·range is proportional to the physical size for a rigid target.
@@ -106,7 +134,7 @@ export function flickerFeatures(series: readonly IntensitySeries[], opts: Flicke
   };
   const maxHz = Math.min(o.maxHz, 0.98 * nyq);
   if (!chans.length || !(span > 0) || !(maxHz > o.minHz)) {
-    return { ...base, peakHz: NaN, peakPower: 0, fap: 1, depth: 0, detectableDepth: Infinity, snr: 0, maxHz: Number.isFinite(maxHz) ? maxHz : 0 };
+    return { ...base, peakHz: NaN, peakPower: 0, prominence: 0, fap: 1, depth: 0, detectableDepth: Infinity, snr: 0, maxHz: Number.isFinite(maxHz) ? maxHz : 0 };
   }
   let df = 1 / (o.oversample * span);
   let nf = Math.floor((maxHz - o.minHz) / df) + 1;
@@ -129,6 +157,12 @@ export function flickerFeatures(series: readonly IntensitySeries[], opts: Flicke
   }
   for (let k = 0; k < nf; k++) combined[k] = combined[k]! / nTot;
   const pk = refinedPeak(combined, nf);
+  // Prominence: the peak over the median power of the band away from it (±0.5 Hz excluded), a
+  // contrast that red (low-frequency-heavy) noise from codecs and clouds does not fake as easily.
+  const away: number[] = [];
+  for (let k = 0; k < nf; k++) if (Math.abs(k - pk.at) * df > 0.5) away.push(combined[k]!);
+  const floor = median(away);
+  const prominence = floor > 0 ? pk.value / floor : Infinity;
   // Effective number of independent frequencies: 2·band·span. Monte Carlo on white noise (test/classify
   // periodogram.test.ts) gives the nominal false-alarm rate with it; band·span alone makes it ~2× too low.
   const m = 2 * (maxHz - o.minHz) * span;
@@ -146,7 +180,7 @@ export function flickerFeatures(series: readonly IntensitySeries[], opts: Flicke
   }
   const detectableDepth = hi < 1 ? Math.sqrt((2 * hi * sigma2) / (1 - hi)) : Infinity;
   return {
-    ...base, peakHz: o.minHz + pk.at * df, peakPower: pk.value, fap, depth, detectableDepth,
+    ...base, peakHz: o.minHz + pk.at * df, peakPower: pk.value, prominence, fap, depth, detectableDepth,
     snr: median(noise.map((v) => (v > 0 ? 1 / Math.sqrt(v) : Infinity))), maxHz,
   };
 }

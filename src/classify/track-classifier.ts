@@ -85,7 +85,7 @@ interface TrackState {
 
 const UNKNOWN_FEATURES = (): Classification => labelOf(0.5, 0.25, {
   kinematics: { duration_s: 0, samples: 0, meanSpeed: 0, maxSpeed: 0, meanHorizSpeed: 0, meanAccel: 0, maxAccel: 0, meanClimb: 0, maxClimb: 0, hoverFraction: 0, curvature: 0, straightness: 1 },
-  flicker: { cameras: 0, samples: 0, span_s: 0, peakHz: NaN, peakPower: 0, fap: 1, depth: 0, detectableDepth: Infinity, snr: 0, maxHz: 0, sizeM: NaN, sizeCv: NaN },
+  flicker: { cameras: 0, samples: 0, span_s: 0, peakHz: NaN, peakPower: 0, prominence: 0, fap: 1, depth: 0, detectableDepth: Infinity, snr: 0, maxHz: 0, sizeM: NaN, sizeCv: NaN },
   evidence: {}, score: 0, pBird: 0.5,
 });
 

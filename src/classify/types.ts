@@ -62,6 +62,8 @@ export interface FlickerFeatures {
   peakHz: number;
   /** Normalised combined periodogram power at the peak, 0..1 (fraction of variance explained). */
   peakPower: number;
+  /** Peak power over the median power of the band more than 0.5 Hz away from it. */
+  prominence: number;
   /** False-alarm probability of that peak under white noise. */
   fap: number;
   /** Relative amplitude of the fitted sinusoid at the peak (amplitude / |mean contrast|), averaged over cameras. */

@@ -121,7 +121,7 @@ test('TrackClassifier streaming a bird and a drone: labels settle and hold, wind
 
 test('the rule table on hand-made features (documented weights and band)', () => {
   const kin = { duration_s: 10, samples: 300, meanSpeed: 8, maxSpeed: 9, meanHorizSpeed: 8, meanAccel: 0.5, maxAccel: 1, meanClimb: 0, maxClimb: 0.5, hoverFraction: 0, curvature: 0.01, straightness: 0.95 };
-  const flick = { cameras: 3, samples: 360, span_s: 4, peakHz: 6, peakPower: 0.02, fap: 0.5, depth: 0.02, detectableDepth: 0.2, snr: 3, maxHz: 14.7, sizeM: NaN, sizeCv: NaN };
+  const flick = { cameras: 3, samples: 360, span_s: 4, peakHz: 6, peakPower: 0.02, prominence: 2, fap: 0.5, depth: 0.02, detectableDepth: 0.2, snr: 3, maxHz: 14.7, sizeM: NaN, sizeCv: NaN };
   const r = resolveRuleOptions();
   const cases: [string, Partial<typeof kin>, Partial<typeof flick>, string, number][] = [
     ['nothing decisive', {}, {}, 'unknown', 0],
