@@ -29,6 +29,9 @@ export interface TrackClassifierOptions extends RuleOptions {
   holdBand?: number;
 }
 
+/** Track ids as the tracker writes them (CONTRACTS §6); numbers and their decimal strings name the same track. */
+export type TrackKey = string | number;
+
 /** One camera's measurement of a track's target in one frame. */
 export interface SignatureSample {
   camera: string;
@@ -122,8 +125,9 @@ export class TrackClassifier {
     return this.tracks.size;
   }
 
-  private state(id: string): TrackState {
+  private state(trackId: TrackKey): TrackState {
     if (this.closed) throw new ClassifyError('CLASSIFY_STATE', 'TrackClassifier used after close()');
+    const id = String(trackId);
     let s = this.tracks.get(id);
     if (!s) {
       s = { path: new Ring(this.maxSamples, 6), cams: new Map(), result: undefined, computedAt: -Infinity, lastFlap: -Infinity, dirty: true };
@@ -133,7 +137,7 @@ export class TrackClassifier {
   }
 
   /** A track position (and velocity when the tracker has one) at site time t. Out-of-order samples are dropped. */
-  addPosition(trackId: string, t: number, enu: Readonly<Vec3>, vel?: Readonly<Vec3>): void {
+  addPosition(trackId: TrackKey, t: number, enu: Readonly<Vec3>, vel?: Readonly<Vec3>): void {
     const s = this.state(trackId);
     if (!Number.isFinite(t) || t < s.path.last()) return;
     s.path.push(t, [enu[0], enu[1], enu[2], vel?.[0] ?? NaN, vel?.[1] ?? NaN, vel?.[2] ?? NaN]);
@@ -142,7 +146,7 @@ export class TrackClassifier {
   }
 
   /** One camera's intensity measurement of the track's target. Out-of-order samples are dropped. */
-  addSignature(trackId: string, sample: SignatureSample): void {
+  addSignature(trackId: TrackKey, sample: SignatureSample): void {
     const s = this.state(trackId);
     let c = s.cams.get(sample.camera);
     if (!c) { c = { ring: new Ring(this.maxSamples, 3), focalPx: NaN }; s.cams.set(sample.camera, c); }
@@ -158,12 +162,12 @@ export class TrackClassifier {
    * site time passed since the last computation (t defaults to the newest sample); otherwise the
    * cached answer. Unknown track ids answer 'unknown' with confidence 1.
    */
-  classify(trackId: string, t?: number): Classification {
+  classify(trackId: TrackKey, t?: number): Classification {
     if (this.closed) throw new ClassifyError('CLASSIFY_STATE', 'TrackClassifier used after close()');
-    const s = this.tracks.get(trackId);
+    const s = this.tracks.get(String(trackId));
     if (!s) return UNKNOWN_FEATURES();
     let now = t ?? s.path.last();
-    for (const c of s.cams.values()) if (t === undefined) now = Math.max(now, c.ring.last());
+    if (t === undefined) for (const c of s.cams.values()) now = Math.max(now, c.ring.last());
     if (s.result && (!s.dirty || now - s.computedAt < this.recompute)) return s.result;
     const raw = this.compute(s, now);
     s.result = this.withHysteresis(s.result, raw);
@@ -173,19 +177,19 @@ export class TrackClassifier {
   }
 
   /** The last answer without computing (undefined before the first classify()). */
-  current(trackId: string): Classification | undefined {
-    return this.tracks.get(trackId)?.result;
+  current(trackId: TrackKey): Classification | undefined {
+    return this.tracks.get(String(trackId))?.result;
   }
 
   /** The windows as the pure classifier's inputs (also what classify() evaluates). */
-  snapshot(trackId: string): { history: TrackHistory; signatures: IntensitySeries[] } | undefined {
-    const s = this.tracks.get(trackId);
+  snapshot(trackId: TrackKey): { history: TrackHistory; signatures: IntensitySeries[] } | undefined {
+    const s = this.tracks.get(String(trackId));
     return s ? this.inputsOf(s) : undefined;
   }
 
   /** Forget a track (deleted by the tracker). */
-  remove(trackId: string): void {
-    this.tracks.delete(trackId);
+  remove(trackId: TrackKey): void {
+    this.tracks.delete(String(trackId));
   }
 
   /** Drop every track whose newest sample is older than t − window_s. */

@@ -112,6 +112,9 @@ test('TrackClassifier streaming a bird and a drone: labels settle and hold, wind
   tc.addPosition('b', 12.1, birdPath(12.1));
   assert.equal(tc.classify('b', 13.5), a1); // 0.5 s later: the cached answer
   assert.equal(tc.classify('nobody').class, 'unknown');
+  tc.addPosition(7, 1, [0, 0, 0]);
+  assert.equal(tc.snapshot('7')?.history.t.length, 1, 'numeric and string ids name the same track');
+  tc.remove(7);
   tc.remove('d');
   assert.equal(tc.size, 1);
   tc.close();
