@@ -193,7 +193,7 @@ export class RtpReceiverCore {
       if (o.kind === 'packet') {
         for (const f of this.depack.push(o.packet)) this.gateFrame(f, nowMs, out);
       } else if (o.kind === 'lost') {
-        if (this.gate.noteLoss(nowMs)) out.requestKeyframe = true;
+        if (this.gate.noteLoss(nowMs) && this.codec !== 'mjpeg') out.requestKeyframe = true;
       } else {
         for (const f of this.depack.flush()) this.gateFrame(f, nowMs, out);
         this.depack.reset();
@@ -251,6 +251,7 @@ export class RtpReceiverCore {
       out.dropped++;
       this.counters.framesDropped++;
     }
-    if (d.requestKeyframe) out.requestKeyframe = true;
+    // Every JPEG is a key frame: nothing to ask the sender for.
+    if (d.requestKeyframe && this.codec !== 'mjpeg') out.requestKeyframe = true;
   }
 }

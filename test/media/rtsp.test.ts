@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  basicAuthorization, buildTransport, chooseChallenge, digestAuthorization, parseAuthenticate, parseRtpInfo, parseSession,
+  basicAuthorization, buildTransport, RtspClient, splitUrl, type RtspClientAction, chooseChallenge, digestAuthorization, parseAuthenticate, parseRtpInfo, parseSession,
   parseTransport, RtspParser, serializeInterleaved, serializeRtspRequest, type RtspEvent,
 } from '../../src/media/index.ts';
 
@@ -94,4 +94,62 @@ test('Transport, Session and RTP-Info headers', () => {
   assert.deepEqual(parseSession('12345678;timeout=30'), { id: '12345678', timeoutS: 30 });
   assert.deepEqual(parseSession('abc'), { id: 'abc', timeoutS: 60 });
   assert.deepEqual(parseRtpInfo('url=rtsp://cam/live/trackID=1;seq=9810;rtptime=3450012'), [{ url: 'rtsp://cam/live/trackID=1', seq: 9810, rtptime: 3450012 }]);
+});
+
+// The client state machine against scripted server answers (the real server is in rtsp-peer.test.ts).
+let lastCseq = 0;
+const sentText = (a: RtspClientAction[]) => {
+  const t = a.map((x) => (x.kind === 'send' ? new TextDecoder().decode(x.bytes) : x.kind)).join('');
+  const m = /CSeq: (\d+)/.exec(t);
+  if (m) lastCseq = Number(m[1]);
+  return t;
+};
+
+function answer(client: RtspClient, status: number, headers: [string, string][] = [], body = ''): RtspClientAction[] {
+  const last = lastCseq;
+  const text = `RTSP/1.0 ${status} X\r\nCSeq: ${last}\r\n${headers.map(([k, v]) => `${k}: ${v}\r\n`).join('')}` +
+    (body ? `Content-Length: ${body.length}\r\n` : '') + `\r\n${body}`;
+  const ev = new RtspParser().push(enc.encode(text));
+  assert.equal(ev.length, 1);
+  const e = ev[0]!;
+  assert.ok(e.kind === 'response');
+  return client.onMessage(e, 0);
+}
+
+test('client: user info is split off and percent-decoded; requests carry the bare URL', () => {
+  assert.deepEqual(splitUrl('rtsp://adm%40x:p%3Ass@cam.local:8554/ch1?x=1'), { url: 'rtsp://cam.local:8554/ch1?x=1', username: 'adm@x', password: 'p:ss' });
+  assert.equal(splitUrl('http://x/'), null);
+  const c = new RtspClient({ url: 'rtsp://u:p@cam/s', transport: 'tcp' });
+  assert.equal(c.redactedUrl, 'rtsp://cam/s');
+  assert.match(sentText(c.start()), /^OPTIONS rtsp:\/\/cam\/s RTSP\/1.0\r\nCSeq: 1\r\n/);
+});
+
+test('client: redirect on DESCRIBE is followed; 461 on SETUP reports a transport failure (caller falls back to TCP)', () => {
+  const c = new RtspClient({ url: 'rtsp://cam/s', transport: 'udp', clientPorts: [5000, 5001] });
+  sentText(c.start());
+  assert.match(sentText(answer(c, 200, [['Public', 'OPTIONS, DESCRIBE, SETUP, PLAY']])), /^DESCRIBE rtsp:\/\/cam\/s /);
+  assert.match(sentText(answer(c, 302, [['Location', 'rtsp://cam2/t']])), /^DESCRIBE rtsp:\/\/cam2\/t /);
+  const setup = sentText(answer(c, 200, [['Content-Base', 'rtsp://cam2/t/']], 'v=0\r\nm=video 0 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\na=control:track1\r\n'));
+  assert.match(setup, /^SETUP rtsp:\/\/cam2\/t\/track1 RTSP\/1.0[\s\S]*Transport: RTP\/AVP;unicast;client_port=5000-5001\r\n/);
+  assert.deepEqual(answer(c, 461), [{ kind: 'failed', reason: 'transport', status: 461, message: 'SETUP answered 461' }]);
+  assert.equal(c.state, 'failed');
+});
+
+test('client: PLAY gives a ready session; keep-alive every timeout/2 with GET_PARAMETER when offered', () => {
+  const c = new RtspClient({ url: 'rtsp://cam/s', transport: 'tcp' });
+  sentText(c.start());
+  sentText(answer(c, 200, [['Public', 'OPTIONS, DESCRIBE, SETUP, PLAY, GET_PARAMETER, TEARDOWN']]));
+  sentText(answer(c, 200, [], 'v=0\r\nm=video 0 RTP/AVP 26\r\n'));
+  const play = sentText(answer(c, 200, [['Transport', 'RTP/AVP/TCP;unicast;interleaved=0-1'], ['Session', 'ABC;timeout=20']]));
+  assert.match(play, /^PLAY rtsp:\/\/cam\/s RTSP\/1.0[\s\S]*Session: ABC\r\nRange: npt=0.000-/);
+  const ready = answer(c, 200, [['RTP-Info', 'url=rtsp://cam/s;seq=5;rtptime=77']]);
+  assert.equal(ready[0]?.kind, 'ready');
+  if (ready[0]?.kind === 'ready') {
+    assert.equal(ready[0].session.track.codec, 'mjpeg');
+    assert.deepEqual(ready[0].session.transport.interleaved, [0, 1]);
+    assert.deepEqual(ready[0].session.rtpInfo, [{ url: 'rtsp://cam/s', seq: 5, rtptime: 77 }]);
+  }
+  assert.equal(c.nextKeepAliveMs, 10000);
+  assert.deepEqual(c.keepAlive(9999), []);
+  assert.match(sentText(c.keepAlive(10000)), /^GET_PARAMETER rtsp:\/\/cam\/s RTSP\/1.0[\s\S]*Session: ABC/);
 });
