@@ -12,7 +12,7 @@ import {
   type MediaFrame, type SenderReport,
 } from '../../src/media/index.ts';
 import { tmpDir } from '../helpers/tmp.ts';
-import { captureUdp, frameMd5, probe, run, type UdpCapture } from './peer.ts';
+import { captureUdp, decodeErrors, frameMd5, probe, run, type UdpCapture } from './peer.ts';
 
 const FRAMES = 30; // 2 s at 15 fps
 
@@ -47,12 +47,24 @@ function receive(cap: UdpCapture, sdp: string): { frames: MediaFrame[]; rx: RtpR
       assert.ok(isRtcpPacket(e.data));
       for (const p of rx.pushRtcp(e.data, e.arrivalMs)) if (p.type === 'sr') srs.push(p);
     } else {
-      assert.equal(rx.pushRtp(e.data, e.arrivalMs), 'accepted');
+      const outcome = rx.pushRtp(e.data, e.arrivalMs);
+      assert.equal(outcome, 'accepted', `packet at ${e.arrivalMs.toFixed(1)} ms: ${outcome}`);
     }
     frames.push(...rx.poll(e.arrivalMs).frames);
   }
   frames.push(...rx.poll(last + 1000).frames);
   return { frames, rx, srs };
+}
+
+/** Replays a capture with packets removed and neighbours swapped, as a lossy network would deliver it. */
+function impair(cap: UdpCapture, drop: (i: number) => boolean): UdpCapture {
+  const rtp = cap.rtp.filter((_, i) => !drop(i)).map((d) => ({ ...d }));
+  // Swap every 7th pair of packets that arrived within 20 ms of each other; each keeps its slot's time.
+  for (let i = 0; i + 1 < rtp.length; i += 7) {
+    const [a, b] = [rtp[i]!, rtp[i + 1]!];
+    if (b.arrivalMs - a.arrivalMs < 20) [rtp[i], rtp[i + 1]] = [{ data: b.data, arrivalMs: a.arrivalMs }, { data: a.data, arrivalMs: b.arrivalMs }];
+  }
+  return { ...cap, rtp, rtcp: [] };
 }
 
 function concat(frames: MediaFrame[]): Uint8Array {
@@ -75,6 +87,19 @@ describe('FFmpeg RTP muxer as sender', { concurrency: true }, () => {
     const file = join(dir, 'out.h264');
     writeFileSync(file, concat(frames));
     assert.deepEqual(await probe(file, 'h264'), { frames: FRAMES, width: 320, height: 240 });
+
+    // The same packets through a lossy, reordering network: what reaches the decoder decodes cleanly.
+    const lossy = impair(cap, (i) => i === 20 || i === 75);
+    const dropped = receive(lossy, sdp);
+    assert.ok(dropped.frames.length < FRAMES && dropped.frames.length > 0, `${dropped.frames.length} frames`);
+    assert.ok(dropped.rx.gateStats().keyframeRequests >= 1, 'a key frame was requested');
+    assert.ok(dropped.frames[0]!.keyframe);
+    const lossyFile = join(dir, 'lossy.h264');
+    writeFileSync(lossyFile, concat(dropped.frames));
+    assert.equal(await decodeErrors(lossyFile, 'h264'), '', 'no decoder errors: no frame with missing data or references');
+    assert.equal((await probe(lossyFile, 'h264')).frames, dropped.frames.length);
+    const reordered = receive(impair(cap, () => false), sdp);
+    assert.equal(reordered.frames.length, FRAMES, 'reordering alone loses nothing');
   });
 
   test('FFmpeg H.264 with global header: SPS/PPS only in SDP sprop-parameter-sets, injected before the first frame', async (t) => {

@@ -129,3 +129,11 @@ test('reordered and duplicated packets across the wrap still give every frame wh
   // FU-A reassembly: start code, rebuilt NAL header 0x65, then the fragments' bytes.
   assert.deepEqual([...r.frames[0]!.data], [0, 0, 0, 1, 0x65, 0, 0, 0xaa, 0, 1, 0xaa, 0, 2, 0xaa]);
 });
+
+test('before anything is released, a packet older than the first one seen is accepted and goes first', () => {
+  const jb = new JitterBuffer<P>({ delayMs: 50 });
+  jb.push({ sequenceNumber: 2110 }, 0);
+  assert.equal(jb.push({ sequenceNumber: 2109 }, 0), 'accepted');
+  assert.deepEqual(show(jb.poll(50)), ['2109', '2110']);
+  assert.equal(jb.push({ sequenceNumber: 2108 }, 51), 'late');
+});

@@ -84,3 +84,14 @@ export async function frameMd5(path: string, format?: string): Promise<string[]>
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Decodes a file fully with FFmpeg; returns what the decoder complained about (empty when clean). */
+export async function decodeErrors(path: string, format?: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const p = spawn('ffmpeg', ['-v', 'error', ...(format ? ['-f', format] : []), '-i', path, '-f', 'null', '-'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    p.stderr.on('data', (d) => (err += d));
+    p.on('error', reject);
+    p.on('close', () => resolve(err.trim()));
+  });
+}

@@ -51,6 +51,8 @@ export class JitterBuffer<P extends Sequenced> {
   private next = -1; // extended seq to release next; −1 before the first packet
   private highest = -1;
   private count = 0;
+  /** False until the first release after start or reset: until then `next` may move back. */
+  private releasedAny = false;
   private ready: JitterOutput<P>[] = [];
   readonly stats: JitterBufferStats = { accepted: 0, duplicates: 0, late: 0, lost: 0, resets: 0, overflows: 0 };
 
@@ -82,8 +84,11 @@ export class JitterBuffer<P extends Sequenced> {
       this.stats.resets++;
       this.next = this.highest = 0x10000 + s;
       ext = this.next;
+      this.releasedAny = false;
       outcome = 'reset';
     }
+    // Nothing released yet: an earlier packet than the first one seen simply starts the stream.
+    if (ext < this.next && !this.releasedAny && this.highest - ext < this.capacity) this.next = ext;
     if (ext < this.next) {
       this.stats.late++;
       return 'late';
@@ -147,6 +152,7 @@ export class JitterBuffer<P extends Sequenced> {
     this.seqs[i] = -1;
     this.count--;
     this.next = ext + 1;
+    this.releasedAny = true;
     out.push({ kind: 'packet', packet, seq: ext });
   }
 
