@@ -131,7 +131,10 @@ export function calibrate(inputs: readonly CalibCameraInput[], o: CalibrateOptio
 
   // 2. Clocks.
   const syncOpts = (a: CamState, b: CamState) => ({ maxShiftS: o.maxShiftS ?? 60, maxDriftPpm: o.maxDriftPpm ?? 2000, threshold: thr / Math.sqrt(a.f * b.f) });
-  const good = (r: ClockSyncResult | null): r is ClockSyncResult => r !== null && r.inliers >= 30 && r.inliers >= 0.5 * r.paired && r.runnerUpCost > 1.5 * r.bestCost;
+  // Accept a pairing when most paired samples are epipolar inliers and the offset is unambiguous:
+  // the explained share (1 − normalized cost, a soft inlier fraction that also counts the
+  // overlap) at least 2.5 times that of the best offset more than 1 s away.
+  const good = (r: ClockSyncResult | null): r is ClockSyncResult => r !== null && r.inliers >= 30 && r.inliers >= 0.5 * r.paired && 1 - r.bestCost > 2.5 * (1 - r.runnerUpCost);
   const pending = st.map((_, i) => i).filter((i) => i !== ref);
   const direct = new Map<number, ClockSyncResult | null>();
   for (const j of pending) {
