@@ -30,6 +30,11 @@ export interface MediaFrame {
   firstSeq: number;
   lastSeq: number;
   packets: number;
+  /**
+   * Receiver core only: arrival time (caller's clock) of the earliest packet of the frame, for
+   * arrival-time synchronisation and latency figures.
+   */
+  arrivalMs?: number;
   /** MJPEG only: picture size from the RTP header. */
   width?: number;
   height?: number;

@@ -117,6 +117,8 @@ export class RtpReceiverCore {
   private readonly depack: Depacketizer;
   private readonly gate: KeyframeGate;
   private sr: LastSenderReport | null = null;
+  /** Earliest arrival per RTP timestamp of frames under construction (a handful at most). */
+  private readonly firstArrival = new Map<number, number>();
   private firSeq = 0;
 
   constructor(opts: RtpReceiverOptions) {
@@ -191,6 +193,12 @@ export class RtpReceiverCore {
     const out: ReceiverPoll = { frames: [], dropped: 0, requestKeyframe: false };
     for (const o of this.jitter.poll(nowMs)) {
       if (o.kind === 'packet') {
+        const ts = o.packet.timestamp;
+        const seen = this.firstArrival.get(ts);
+        if (seen === undefined || o.arrivalMs < seen) {
+          if (seen === undefined && this.firstArrival.size >= 16) this.firstArrival.clear(); // frames that never ended
+          this.firstArrival.set(ts, o.arrivalMs);
+        }
         for (const f of this.depack.push(o.packet)) this.gateFrame(f, nowMs, out);
       } else if (o.kind === 'lost') {
         if (this.gate.noteLoss(nowMs) && this.codec !== 'mjpeg') out.requestKeyframe = true;
@@ -243,6 +251,11 @@ export class RtpReceiverCore {
   }
 
   private gateFrame(f: MediaFrame, nowMs: number, out: ReceiverPoll): void {
+    const arrival = this.firstArrival.get(f.timestamp);
+    if (arrival !== undefined) {
+      f.arrivalMs = arrival;
+      this.firstArrival.delete(f.timestamp);
+    }
     const d = this.gate.push(f, nowMs);
     if (d.deliver) {
       out.frames.push(f);

@@ -126,6 +126,8 @@ test('reordered and duplicated packets across the wrap still give every frame wh
   const r = rx.poll(1000);
   assert.deepEqual(r.frames.map((f) => [f.timestamp / 9000, f.complete, f.keyframe]), [[0, true, true], [1, true, false], [2, true, false], [3, true, false]]);
   assert.equal(rx.jitterStats().duplicates, 2);
+  // Arrival of each frame's earliest packet: frame 3's second fragment (k = 8) came before its first (k = 9).
+  assert.deepEqual(r.frames.map((f) => f.arrivalMs), [0, 3, 5, 8]);
   // FU-A reassembly: start code, rebuilt NAL header 0x65, then the fragments' bytes.
   assert.deepEqual([...r.frames[0]!.data], [0, 0, 0, 1, 0x65, 0, 0, 0xaa, 0, 1, 0xaa, 0, 2, 0xaa]);
 });

@@ -24,7 +24,7 @@ export interface Sequenced {
 }
 
 export type JitterOutput<P> =
-  | { kind: 'packet'; packet: P; /** Extended sequence number. */ seq: number }
+  | { kind: 'packet'; packet: P; /** Extended sequence number. */ seq: number; /** When it was pushed. */ arrivalMs: number }
   | { kind: 'lost'; /** Extended number of the first missing packet. */ seq: number; count: number }
   /** Sequence numbering restarted (sender restart or SSRC change upstream). */
   | { kind: 'reset' };
@@ -148,12 +148,13 @@ export class JitterBuffer<P extends Sequenced> {
     }
     const i = ext % this.capacity;
     const packet = this.slots[i]!;
+    const arrivalMs = this.arrivals[i]!;
     this.slots[i] = undefined;
     this.seqs[i] = -1;
     this.count--;
     this.next = ext + 1;
     this.releasedAny = true;
-    out.push({ kind: 'packet', packet, seq: ext });
+    out.push({ kind: 'packet', packet, seq: ext, arrivalMs });
   }
 
   private forceRelease(until: number): void {
