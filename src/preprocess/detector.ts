@@ -199,13 +199,14 @@ export class MotionDetector {
   /**
    * Look below the threshold (track-before-detect): the largest z-score of the denoised
    * difference |4d(u,v) + d(u±1,v) + d(u,v±1)| / σ_tile of the last frame among the pixels within
-   * `radius` px of (u, v), and that pixel in {@link probeIndex}. The same energy the kernel
+   * `radius` px of (u, v), and that pixel in {@link probeIndex}; with `polarity` −1 or +1 only
+   * differences of that sign count (z = ∓s/σ). The same energy the kernel
    * thresholds: on the rows the last frame's Σ-Δ step moved, the background before the step is
    * restored as bg − sign(f − bg) (exact except where the step reached f, where the difference
    * before it was within ±1 and is taken as 0). 0 when nothing is in the image or before the
    * first reported frame.
    */
-  probe(u: number, v: number, radius: number): number {
+  probe(u: number, v: number, radius: number, polarity = 0): number {
     this.probeIndex = -1;
     const k = this.impl;
     if (!k || !this.reported) return 0;
@@ -224,11 +225,30 @@ export class MotionDetector {
         if (x < W - 1) s += this.diffBefore(f, bg, i + 1, y);
         if (y > 0) s += this.diffBefore(f, bg, i - W, y - 1);
         if (y < H - 1) s += this.diffBefore(f, bg, i + W, y + 1);
-        const z = Math.abs(s) / this.tileSigmaE[(y >> this.shift) * this.tilesX + (x >> this.shift)]!;
+        const z = (polarity === 0 ? Math.abs(s) : polarity > 0 ? s : -s) / this.tileSigmaE[(y >> this.shift) * this.tilesX + (x >> this.shift)]!;
         if (z > best) { best = z; this.probeIndex = i; }
       }
     }
     return best;
+  }
+
+  /**
+   * Signed z-score of the denoised difference at pixel `index` (v·width + u) of the last frame
+   * (same energy as {@link probe}; negative where the frame is darker than the background).
+   */
+  signedAt(index: number): number {
+    const k = this.impl;
+    if (!k || !this.reported) return 0;
+    const W = this.width, H = this.height;
+    const x = index % W, y = (index - x) / W;
+    if (!(y >= 0 && y < H)) return 0;
+    const f = k.frameView(), bg = k.backgroundView();
+    let s = 4 * this.diffBefore(f, bg, index, y);
+    if (x > 0) s += this.diffBefore(f, bg, index - 1, y);
+    if (x < W - 1) s += this.diffBefore(f, bg, index + 1, y);
+    if (y > 0) s += this.diffBefore(f, bg, index - W, y - 1);
+    if (y < H - 1) s += this.diffBefore(f, bg, index + W, y + 1);
+    return s / this.tileSigmaE[(y >> this.shift) * this.tilesX + (x >> this.shift)]!;
   }
 
   /** Pixel (v·width + u) of the last {@link probe}'s best z, −1 when none. */

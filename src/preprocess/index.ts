@@ -7,4 +7,4 @@ export { MotionDetector } from './detector.ts';
 export { PreprocessError, type PreprocessErrorCode } from './errors.ts';
 export { rasterizeMasks } from './mask.ts';
 export { BlobGrouper, createBlobList, type BlobList, type PixelList } from './blobs.ts';
-export { TrackletFilter, type TrackletOptions, type TrackletStats } from './tracklets.ts';
+export { TrackletFilter, type EnergyProbe, type TrackletOptions, type TrackletStats } from './tracklets.ts';

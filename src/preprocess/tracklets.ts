@@ -37,11 +37,20 @@ export interface TrackletOptions {
   /** Tracklets held at most (default 16384); blobs beyond it start none (counted). */
   capacity?: number;
   /**
+   * A tracklet's blobs are cast only once it has moved this far from where it began, px
+   * (default 0). Codec noise repeats at the very same pixel for several frames (skipped
+   * macroblocks copy the reference frame's noise), forming still chains; a target moves.
+   */
+  minTravelPx?: number;
+  /**
    * Track-before-detect: a mature tracklet that finds no blob in its gate asks the frame's
    * {@link EnergyProbe} for the strongest sub-threshold pixel there, and takes it (cast as a ray
    * with its z as energy) when z ≥ probeZ (default 3; 0 disables). Only mature tracklets probe,
    * so noise cannot grow tracklets this way; a noise-born one survives a probe with p ≈ 1 −
-   * (1 − 2Φ(−probeZ))^(pixels in the gate), 3.5 % for a 13-pixel gate at z 3.
+   * (1 − Φ(−probeZ))^(pixels in the gate) for Gaussian noise (the probed pixel must have the
+   * tracklet's polarity; 0.3 % for a 13-pixel gate at z 3.5). The probe looks within `gatePx`
+   * of the prediction, however many frames were missed. With a probe, blobs also carry a
+   * polarity (the sign of their difference) and a tracklet only takes blobs of its own.
    */
   probeZ?: number;
   /**
@@ -53,9 +62,14 @@ export interface TrackletOptions {
 
 /** Reads the motion energy below the detection threshold (MotionDetector implements it). */
 export interface EnergyProbe {
-  /** Largest z-score within `radius` px of (u, v) in the last frame; its pixel in probeIndex. */
-  probe(u: number, v: number, radius: number): number;
+  /**
+   * Largest z-score within `radius` px of (u, v) in the last frame, counting only differences of
+   * sign `polarity` when it is ±1; its pixel in probeIndex (−1 when none).
+   */
+  probe(u: number, v: number, radius: number, polarity?: number): number;
   readonly probeIndex: number;
+  /** Signed z-score at a pixel (its sign is the polarity: darker or brighter than the background). */
+  signedAt(index: number): number;
 }
 
 export interface TrackletStats {
@@ -83,15 +97,21 @@ export class TrackletFilter {
   readonly beta: number;
   readonly capacity: number;
   readonly probeZ: number;
+  readonly minTravel2: number;
   readonly probeMinHits: number;
   readonly stats: TrackletStats = { frames: 0, blobs: 0, emitted: 0, live: 0, dropped: 0, probed: 0 };
   // Tracklet state (structure of arrays).
   private readonly pu: Float64Array;
+  /** Where the tracklet began. */
+  private readonly fu: Float64Array;
+  private readonly fv: Float64Array;
   private readonly pv: Float64Array;
   private readonly vu: Float64Array;
   private readonly vv: Float64Array;
   private readonly tl: Float64Array;
   private readonly hits: Int32Array;
+  /** Polarity (−1 darker, +1 brighter, 0 unknown) of the tracklet's first blob. */
+  private readonly pol: Int8Array;
   private readonly misses: Int32Array;
   private readonly live: Int32Array;
   private liveCount = 0;
@@ -107,6 +127,7 @@ export class TrackletFilter {
   private claimed = new Uint8Array(0);
   private bu = new Float64Array(0);
   private bv = new Float64Array(0);
+  private bp = new Int8Array(0);
   private lastT = -Infinity;
   private probedIndex = new Uint32Array(0);
   private probedZ = new Float32Array(0);
@@ -121,7 +142,10 @@ export class TrackletFilter {
     this.youngMaxMisses = opts.youngMaxMisses ?? 1;
     this.beta = opts.beta ?? 0.5;
     this.capacity = opts.capacity ?? 16384;
-    this.probeZ = opts.probeZ ?? 3;
+    this.probeZ = opts.probeZ ?? 3.5;
+    const travel = opts.minTravelPx ?? 0;
+    if (!(Number.isFinite(travel) && travel >= 0)) bad('minTravelPx must be a finite number ≥ 0');
+    this.minTravel2 = travel * travel;
     this.probeMinHits = opts.probeMinHits ?? Math.min(2, this.minHits);
     if (!(Number.isInteger(this.probeMinHits) && this.probeMinHits >= 1)) bad("probeMinHits must be an integer ≥ 1");
     if (!(Number.isFinite(this.probeZ) && this.probeZ >= 0)) bad('probeZ must be a finite number ≥ 0');
@@ -134,9 +158,11 @@ export class TrackletFilter {
     if (!(Number.isInteger(this.capacity) && this.capacity >= 1 && this.capacity <= 1 << 22)) bad('capacity must be an integer in 1..4194304');
     const c = this.capacity;
     this.pu = new Float64Array(c); this.pv = new Float64Array(c);
+    this.fu = new Float64Array(c); this.fv = new Float64Array(c);
     this.vu = new Float64Array(c); this.vv = new Float64Array(c);
     this.tl = new Float64Array(c);
     this.hits = new Int32Array(c); this.misses = new Int32Array(c);
+    this.pol = new Int8Array(c);
     this.live = new Int32Array(c); this.order = new Int32Array(c);
     this.free = new Int32Array(c);
     for (let i = 0; i < c; i++) this.free[i] = c - 1 - i;
@@ -165,6 +191,8 @@ export class TrackletFilter {
     this.stats.frames++;
     this.stats.blobs += n;
     this.indexBlobs(blobs);
+    const bp = this.bp, pol = this.pol;
+    for (let b = 0; b < n; b++) bp[b] = probe ? Math.sign(probe.signedAt(blobs.index[b]!)) : 0;
     this.sortByHits();
     const { pu, pv, vu, vv, tl, hits, misses, bu, bv, claimed, cellStart, cellItems, gx, gy } = this;
     let m = 0;
@@ -194,14 +222,14 @@ export class TrackletFilter {
           const cell = cy * gx + cx;
           for (let p = cellStart[cell]!, e = cellStart[cell + 1]!; p < e; p++) {
             const b = cellItems[p]!;
-            if (claimed[b]) continue;
+            if (claimed[b] || bp[b]! * pol[i]! < 0) continue;
             const du = bu[b]! - qu, dv = bv[b]! - qv, d2 = du * du + dv * dv;
             if (d2 <= bestD2 && (d2 < bestD2 || b < best)) { bestD2 = d2; best = b; }
           }
         }
       }
       if (best < 0 && probe && this.probeZ > 0 && hits[i]! >= this.probeMinHits && n + nProbed < cap) {
-        const z = probe.probe(qu, qv, r);
+        const z = probe.probe(qu, qv, this.gate, pol[i]!);
         const at = probe.probeIndex;
         if (z >= this.probeZ && at >= 0) {
           const zu = at % W, zv = (at - zu) / W, ru = zu - qu, rv = zv - qv;
@@ -210,7 +238,7 @@ export class TrackletFilter {
           misses[i] = 0;
           tl[i] = t;
           this.live[keep++] = i;
-          if (hits[i]! < this.minHits) continue;
+          if (hits[i]! < this.minHits || !this.travelled(i, zu, zv)) continue;
           this.probedIndex[nProbed] = at;
           this.probedZ[nProbed] = z;
           nProbed++;
@@ -237,7 +265,7 @@ export class TrackletFilter {
       misses[i] = 0;
       tl[i] = t;
       this.live[keep++] = i;
-      if (hits[i]! >= this.minHits) claimed[best] = 2;
+      if (hits[i]! >= this.minHits && this.travelled(i, zu, zv)) claimed[best] = 2;
     }
     this.liveCount = keep;
     // Blobs nobody claimed start tracklets; claimed-by-a-mature-tracklet blobs are emitted.
@@ -250,9 +278,10 @@ export class TrackletFilter {
         if (this.freeCount === 0) { this.stats.dropped++; continue; }
         const i = this.free[--this.freeCount]!;
         pu[i] = bu[b]!; pv[i] = bv[b]!; vu[i] = 0; vv[i] = 0; tl[i] = t;
+        this.fu[i] = bu[b]!; this.fv[i] = bv[b]!; pol[i] = bp[b]!;
         hits[i] = 1; misses[i] = 0;
         this.live[this.liveCount++] = i;
-        if (this.minHits <= 1) {
+        if (this.minHits <= 1 && this.minTravel2 === 0) {
           out.index[m] = blobs.index[b]!;
           out.energy[m] = blobs.energy[b]!;
           m++;
@@ -271,6 +300,12 @@ export class TrackletFilter {
     return m;
   }
 
+  /** Whether tracklet i, now at (u, v), is at least minTravelPx from where it began. */
+  private travelled(i: number, u: number, v: number): boolean {
+    const du = u - this.fu[i]!, dv = v - this.fv[i]!;
+    return du * du + dv * dv >= this.minTravel2;
+  }
+
   /** Forget every tracklet. */
   reset(): void {
     for (let k = 0; k < this.liveCount; k++) this.free[this.freeCount++] = this.live[k]!;
@@ -284,6 +319,7 @@ export class TrackletFilter {
     if (this.claimed.length < n) {
       const c = Math.max(n, 2 * this.claimed.length, 256);
       this.claimed = new Uint8Array(c); this.bu = new Float64Array(c); this.bv = new Float64Array(c); this.cellItems = new Int32Array(c);
+      this.bp = new Int8Array(c);
     }
     const cs = this.cellStart, gx = this.gx;
     cs.fill(0);

@@ -72,6 +72,19 @@ test('misses: a mature tracklet bridges up to maxMisses frames, a young one youn
   assert.equal(young.push(4, list([[14, 40]]), out), 1);
 });
 
+test('polarity: with a probe, a tracklet of dark blobs does not take a bright one', () => {
+  const signs = new Map<number, number>();
+  const probe: EnergyProbe = { probeIndex: -1, probe: () => 0, signedAt: (i) => signs.get(i) ?? 0 };
+  const tf = new TrackletFilter(W, H);
+  const out = createBlobList(8);
+  for (let k = 0; k < 3; k++) { signs.set(40 * W + 10 + k, -6); tf.push(k, list([[10 + k, 40]]), out, probe); }
+  assert.equal(out.count, 1);
+  signs.set(40 * W + 13, +6);
+  assert.equal(tf.push(3, list([[13, 40]]), out, probe), 0, 'a bright blob on the dark tracklet\'s path');
+  signs.set(40 * W + 14, -6);
+  assert.equal(tf.push(4, list([[14, 40]]), out, probe), 1, 'the dark tracklet bridged the miss');
+});
+
 test('the most established tracklet claims a contested blob first', () => {
   const tf = new TrackletFilter(W, H, { probeZ: 0 });
   const out = createBlobList(8);
@@ -99,34 +112,38 @@ test('time going backwards starts afresh; bad input is refused with a clear erro
 
 test('probe: a mature tracklet takes a sub-threshold pixel and casts it; a 2-hit one only survives on it', () => {
   // A fake probe answering z = 3.5 at one pixel (independent of any motion detector).
-  const at = (u: number, v: number): EnergyProbe & { asked: number } => ({
-    asked: 0, probeIndex: -1,
-    probe(pu: number, pv: number, r: number) {
-      this.asked++;
-      const ok = (u - pu) ** 2 + (v - pv) ** 2 <= r * r;
-      this.probeIndex = ok ? v * W + u : -1;
-      return ok ? 3.5 : 0;
-    },
-  });
+  // Every blob and the probed pixel are darker than the background (polarity −1).
+  const at = (u: number, v: number, z = 3.7): EnergyProbe => {
+    const p = {
+      probeIndex: -1,
+      probe(pu: number, pv: number, r: number, polarity?: number) {
+        const ok = (u - pu) ** 2 + (v - pv) ** 2 <= r * r && polarity !== 1;
+        p.probeIndex = ok ? v * W + u : -1;
+        return ok ? z : 0;
+      },
+      signedAt: () => -5,
+    };
+    return p;
+  };
   const out = createBlobList(8);
   const tf = new TrackletFilter(W, H);
   for (let k = 0; k < 3; k++) tf.push(k, list([[10 + k, 20]]), out);
   const p = at(13, 20);
   assert.equal(tf.push(3, list([]), out, p), 1);
   assert.deepEqual(emitted(out), [[13, 20]]);
-  assert.equal(out.energy[0], 3.5);
+  assert.equal(out.energy[0], Math.fround(3.7));
   assert.equal(tf.stats.probed, 1);
   // Below probeZ: nothing taken.
-  const weak = new TrackletFilter(W, H, { probeZ: 4 });
+  const weak = new TrackletFilter(W, H, { probeZ: 3.8 });
   for (let k = 0; k < 3; k++) weak.push(k, list([[10 + k, 20]]), out);
   assert.equal(weak.push(3, list([]), out, at(13, 20)), 0);
   // A 2-hit tracklet probes but casts nothing; it stays alive through 3 empty frames (youngMaxMisses 1).
   const two = new TrackletFilter(W, H, { youngMaxMisses: 1 });
-  two.push(0, list([[10, 60]]), out);
-  two.push(1, list([[11, 60]]), out);
+  two.push(0, list([[10, 60]]), out, at(0, 0));
+  two.push(1, list([[11, 60]]), out, at(0, 0));
   for (const k of [2, 3, 4]) assert.equal(two.push(k, list([]), out, at(10 + k, 60)), 0);
   // It survived three empty frames (youngMaxMisses is 1); its third real hit makes it mature.
-  assert.equal(two.push(5, list([[15, 60]]), out), 1);
+  assert.equal(two.push(5, list([[15, 60]]), out, at(0, 0)), 1);
   assert.deepEqual(emitted(out), [[15, 60]]);
   const noProbe = new TrackletFilter(W, H, { youngMaxMisses: 1 });
   noProbe.push(0, list([[10, 60]]), out);
@@ -175,6 +192,9 @@ test('MotionDetector.probe reads the denoised difference below the threshold, as
   assert.equal(px.count, 0, 'below the threshold');
   assert.equal(md.probe(21.2, 10.4, 2), 3);
   assert.equal(md.probeIndex, 10 * w + 20);
+  assert.equal(md.probe(21.2, 10.4, 2, +1), 3, 'brighter: polarity +1');
+  assert.equal(md.probe(21.2, 10.4, 2, -1), 0, 'nothing darker');
+  assert.equal(md.signedAt(10 * w + 20), 3);
   assert.equal(md.probe(22, 10, 1.5), 0.75);
   assert.equal(md.probeIndex, 10 * w + 21);
   assert.equal(md.probe(50, 25, 2), 0);
