@@ -100,6 +100,8 @@ describe('FFmpeg RTP muxer as sender', { concurrency: true }, () => {
     assert.equal((await probe(lossyFile, 'h264')).frames, dropped.frames.length);
     const reordered = receive(impair(cap, () => false), sdp);
     assert.equal(reordered.frames.length, FRAMES, 'reordering alone loses nothing');
+    assert.equal(reordered.rx.statistics().cumulativeLost, 0);
+    assert.equal(dropped.rx.statistics().cumulativeLost, 2);
   });
 
   test('FFmpeg H.264 with global header: SPS/PPS only in SDP sprop-parameter-sets, injected before the first frame', async (t) => {

@@ -68,3 +68,9 @@ test('a jump beyond MAX_DROPOUT is ignored once and accepted when the next packe
   assert.equal(s.expected, 1);
   assert.equal(s.received, 1);
 });
+
+test('a stream that starts reordered (second packet older than the first) reads no loss, also across the wrap', () => {
+  const st = new ReceiverStatistics({ clockRate: 90000 });
+  for (const s of [0, 65535, 1, 2]) st.onPacket(s, 0, 0);
+  assert.deepEqual([st.snapshot().expected, st.snapshot().received, st.snapshot().cumulativeLost], [4, 4, 0]);
+});

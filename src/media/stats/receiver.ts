@@ -49,6 +49,7 @@ export class ReceiverStatistics {
   private haveTransit = false;
   private jitterTs = 0;
   private lsr = 0;
+  private reported = false;
   private srArrivalMs = 0;
 
   constructor(opts: ReceiverStatisticsOptions) {
@@ -73,6 +74,11 @@ export class ReceiverStatistics {
           this.badSeq = (seq + 1) & 0xffff;
           return false;
         }
+      } else if (!this.reported) {
+        // Reordered before the first report: a packet older than the first one seen moves the
+        // base back (what RFC 3550's probation achieves), so a clean stream never reads −1 lost.
+        const behind = (this.baseSeq - seq) & 0xffff;
+        if (behind > 0 && behind < MAX_MISORDER) this.baseSeq -= behind;
       }
       // else: duplicate or reordered packet within MAX_MISORDER; counted, max unchanged.
     }
@@ -99,6 +105,7 @@ export class ReceiverStatistics {
 
   /** Builds the reception report block for `ssrc` and starts a new loss interval (§A.3). */
   reportBlock(ssrc: number, nowMs: number): ReportBlock {
+    this.reported = true;
     const expected = this.expected();
     const expectedInterval = expected - this.expectedPrior;
     const receivedInterval = this.received - this.receivedPrior;
@@ -145,6 +152,7 @@ export class ReceiverStatistics {
     this.received = 0;
     this.receivedPrior = 0;
     this.expectedPrior = 0;
+    this.reported = false;
   }
 }
 
