@@ -76,9 +76,13 @@ export interface ClockSyncResult {
   /** Samples of A paired with B at the answer, and how many were epipolar inliers. */
   paired: number;
   inliers: number;
-  /** Best and second-best (outside ±1 s of the best) coarse costs, normalized per sample (τ² = 1). */
+  /** Best and second-best coarse costs (the latter outside the best offset's basin, and at least 1 s away), normalized per sample (τ² = 1). */
   bestCost: number;
   runnerUpCost: number;
+  /** The runner-up's offset (a = 1), and its paired samples and epipolar inliers. */
+  runnerUpB: number;
+  runnerUpPaired: number;
+  runnerUpInliers: number;
 }
 
 export function estimateClockPair(A: Track2D, B: Track2D, opts: ClockSyncOptions = {}): ClockSyncResult | null {
@@ -145,9 +149,16 @@ export function estimateClockPair(A: Track2D, B: Track2D, opts: ClockSyncOptions
     if (r.cost < best) { best = r.cost; bestK = k; }
   }
   if (bestK === -nSteps - 1 || !Number.isFinite(best)) return null;
+  // Runner-up: the lowest cost outside the basin of the best offset (walk away from the best
+  // while the cost keeps rising, tolerating wiggles of 1 % of the full scale, at least ±1 s).
   let runnerUp = Infinity;
-  const excl = Math.ceil(1 / step);
-  for (let k = -nSteps; k <= nSteps; k++) if (Math.abs(k - bestK) > excl) runnerUp = Math.min(runnerUp, costs[k + nSteps]!);
+  const tol = 0.01 * m * tau2, excl = Math.ceil(1 / step);
+  let lo = bestK, hi = bestK;
+  while (lo > -nSteps && (bestK - lo < excl || costs[lo - 1 + nSteps]! >= costs[lo + nSteps]! - tol)) lo--;
+  while (hi < nSteps && (hi - bestK < excl || costs[hi + 1 + nSteps]! >= costs[hi + nSteps]! - tol)) hi++;
+  let runnerK = NaN;
+  for (let k = -nSteps; k <= nSteps; k++) if ((k < lo || k > hi) && costs[k + nSteps]! < runnerUp) { runnerUp = costs[k + nSteps]!; runnerK = k; }
+  const second = Number.isNaN(runnerK) ? { paired: 0, inliers: 0 } : evaluate(1, c0 + runnerK * step);
   // Fine grid: ±2 coarse steps at step/20.
   let c = c0 + bestK * step, a = 1, cur = best;
   for (let j = -40; j <= 40; j++) {
@@ -169,5 +180,8 @@ export function estimateClockPair(A: Track2D, B: Track2D, opts: ClockSyncOptions
     if (!moved) { dc /= 2; dp /= 2; }
   }
   const fin = evaluate(a, c);
-  return { a, b: c - a * t0, paired: fin.paired, inliers: fin.inliers, bestCost: best / (m * tau2), runnerUpCost: runnerUp / (m * tau2) };
+  return {
+    a, b: c - a * t0, paired: fin.paired, inliers: fin.inliers, bestCost: best / (m * tau2), runnerUpCost: runnerUp / (m * tau2),
+    runnerUpB: Number.isNaN(runnerK) ? NaN : c0 + runnerK * step - t0, runnerUpPaired: second.paired, runnerUpInliers: second.inliers,
+  };
 }

@@ -131,10 +131,17 @@ export function calibrate(inputs: readonly CalibCameraInput[], o: CalibrateOptio
 
   // 2. Clocks.
   const syncOpts = (a: CamState, b: CamState) => ({ maxShiftS: o.maxShiftS ?? 60, maxDriftPpm: o.maxDriftPpm ?? 2000, threshold: thr / Math.sqrt(a.f * b.f) });
-  // Accept a pairing when most paired samples are epipolar inliers and the offset is unambiguous:
-  // the explained share (1 − normalized cost, a soft inlier fraction that also counts the
-  // overlap) at least 2.5 times that of the best offset more than 1 s away.
-  const good = (r: ClockSyncResult | null): r is ClockSyncResult => r !== null && r.inliers >= 30 && r.inliers >= 0.5 * r.paired && 1 - r.bestCost > 2.5 * (1 - r.runnerUpCost);
+  // Accept a pairing when at least 30 samples agree and the offset is unambiguous: either the
+  // explained share (1 − normalized cost, a soft inlier fraction that also counts the overlap)
+  // is 2.5 times that of the best offset outside the best one's basin, or the paired samples are
+  // ≥ 80 % epipolar inliers while at the runner-up offset clearly fewer are (< 0.8 × that share;
+  // slow flights that retrace their path leave second minima that explain half the samples).
+  const good = (r: ClockSyncResult | null): r is ClockSyncResult => {
+    if (r === null || r.inliers < 30 || r.inliers < 0.5 * r.paired) return false;
+    if (1 - r.bestCost > 2.5 * (1 - r.runnerUpCost)) return true;
+    const f1 = r.inliers / r.paired, f2 = r.runnerUpPaired > 0 ? r.runnerUpInliers / r.runnerUpPaired : 0;
+    return f1 >= 0.8 && f2 < 0.8 * f1;
+  };
   const pending = st.map((_, i) => i).filter((i) => i !== ref);
   const direct = new Map<number, ClockSyncResult | null>();
   for (const j of pending) {
