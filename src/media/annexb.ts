@@ -12,6 +12,10 @@ export interface NalTypes {
   isKey(type: number): boolean;
   /** Parameter-set types in decoding order (H.264: SPS, PPS; H.265: VPS, SPS, PPS). */
   paramTypes: readonly number[];
+  /** Coded-slice types. */
+  isVcl(type: number): boolean;
+  /** NAL header length in bytes (1 for H.264, 2 for H.265). */
+  headerLength: number;
 }
 
 export class AnnexBBuilder {
@@ -19,6 +23,8 @@ export class AnnexBBuilder {
   private len = 0;
   private key = false;
   private fragOpen = false;
+  /** Whether the frame's first slice starts the picture; null before any slice. */
+  private firstSliceStarts: boolean | null = null;
   /** Parameter sets seen in the current frame, per type. */
   private frameParams = new Map<number, Uint8Array[]>();
   /** Latest parameter sets per type (from SDP, then replaced by in-band ones). */
@@ -48,12 +54,14 @@ export class AnnexBBuilder {
     this.len = 0;
     this.key = false;
     this.fragOpen = false;
+    this.firstSliceStarts = null;
     this.frameParams = new Map();
   }
 
   /** A whole NAL unit. */
   nal(nal: Uint8Array): void {
     this.note(this.types.typeOf(nal), nal, true);
+    this.noteSlice(this.types.typeOf(nal), nal[this.types.headerLength]);
     this.parts.push(START, nal);
     this.len += 4 + nal.length;
   }
@@ -61,6 +69,7 @@ export class AnnexBBuilder {
   /** Opens a fragmented NAL unit whose reconstructed header is `header`. */
   fragmentStart(header: Uint8Array, data: Uint8Array): void {
     this.note(this.types.typeOf(header), header, false);
+    this.noteSlice(this.types.typeOf(header), data[0]);
     this.parts.push(START, header, data);
     this.len += 4 + header.length + data.length;
     this.fragOpen = true;
@@ -73,6 +82,19 @@ export class AnnexBBuilder {
 
   fragmentEnd(): void {
     this.fragOpen = false;
+  }
+
+  /**
+   * The first bit of a slice header is H.264 first_mb_in_slice = 0 (ue '1') or H.265
+   * first_slice_segment_in_pic_flag: set only on the slice that starts the picture.
+   */
+  private noteSlice(type: number, firstByte: number | undefined): void {
+    if (this.firstSliceStarts === null && this.types.isVcl(type)) this.firstSliceStarts = firstByte !== undefined && (firstByte & 0x80) !== 0;
+  }
+
+  /** False when the frame's first slice is not the picture's first: its head was lost. */
+  get startsPicture(): boolean {
+    return this.firstSliceStarts !== false;
   }
 
   private note(type: number, nal: Uint8Array, whole: boolean): void {

@@ -35,12 +35,13 @@ test('H.264: malformed payloads mark the frame incomplete', () => {
 });
 
 test('timestamp change without marker (camera quirk): whole if no gap, both frames incomplete with a gap', () => {
-  let f = feed(createH264Depacketizer(), [pkt(1, 0, false, [0x65, 1]), pkt(2, 3000, true, [0x41, 2])]);
+  // Slice payloads start with 0x88 / 0x9a: first bit 1 = first_mb_in_slice 0 (the picture's first slice).
+  let f = feed(createH264Depacketizer(), [pkt(1, 0, false, [0x65, 0x88]), pkt(2, 3000, true, [0x41, 0x9a])]);
   assert.deepEqual(f.map((x) => x.complete), [true, true]);
-  f = feed(createH264Depacketizer(), [pkt(1, 0, false, [0x65, 1]), pkt(3, 3000, true, [0x41, 2])]);
+  f = feed(createH264Depacketizer(), [pkt(1, 0, false, [0x65, 0x88]), pkt(3, 3000, true, [0x41, 0x9a])]);
   assert.deepEqual(f.map((x) => x.complete), [false, false]);
   // After a marker, a gap belongs to the next frame only.
-  f = feed(createH264Depacketizer(), [pkt(1, 0, true, [0x65, 1]), pkt(3, 3000, true, [0x41, 2])]);
+  f = feed(createH264Depacketizer(), [pkt(1, 0, true, [0x65, 0x88]), pkt(3, 3000, true, [0x41, 0x9a])]);
   assert.deepEqual(f.map((x) => x.complete), [true, false]);
 });
 
@@ -54,15 +55,24 @@ test('a frame whose end never arrives is not output until flushed, and then as i
 
 test('H.264 parameter sets from SDP go before a key frame that lacks them, not before P frames', () => {
   const d = createH264Depacketizer({ parameterSets: [Uint8Array.of(0x67, 9), Uint8Array.of(0x68, 8)] });
-  const [i, p] = feed(d, [pkt(1, 0, true, [0x65, 1]), pkt(2, 3000, true, [0x41, 2])]);
-  assert.deepEqual([...i!.data], [0, 0, 0, 1, 0x67, 9, 0, 0, 0, 1, 0x68, 8, 0, 0, 0, 1, 0x65, 1]);
-  assert.deepEqual([...p!.data], [0, 0, 0, 1, 0x41, 2]);
+  const [i, p] = feed(d, [pkt(1, 0, true, [0x65, 0x88]), pkt(2, 3000, true, [0x41, 0x9a])]);
+  assert.deepEqual([...i!.data], [0, 0, 0, 1, 0x67, 9, 0, 0, 0, 1, 0x68, 8, 0, 0, 0, 1, 0x65, 0x88]);
+  assert.deepEqual([...p!.data], [0, 0, 0, 1, 0x41, 0x9a]);
+});
+
+test('joined in the middle of a multi-slice picture: first slice has first_mb_in_slice ≠ 0 → incomplete', () => {
+  // 0x65 0x5c…: ue(v) starting '010' = first_mb_in_slice 1. The next picture starts cleanly.
+  const f = feed(createH264Depacketizer(), [pkt(7, 0, true, [0x65, 0x5c, 1]), pkt(8, 3000, false, [0x41, 0x9a]), pkt(9, 3000, true, [0x41, 0x5c])]);
+  assert.deepEqual(f.map((x) => x.complete), [false, true]);
+  // H.265: first_slice_segment_in_pic_flag (first bit after the 2-byte header) clear → incomplete.
+  const g = feed(createH265Depacketizer(), [pkt(1, 0, true, [0x26, 0x01, 0x40, 7])]);
+  assert.equal(g[0]!.complete, false);
 });
 
 test('H.265 FU: the 2-byte NAL header is rebuilt from payload header and FuType (RFC 7798 §4.4.3)', () => {
   // IDR_W_RADL (19): NAL header 0x26 0x01. FU payload header: type 49 → 0x62 0x01; FU header S|19 = 0x93, E|19 = 0x53.
-  const [f] = feed(createH265Depacketizer(), [pkt(1, 0, false, [0x62, 0x01, 0x93, 0xa]), pkt(2, 0, true, [0x62, 0x01, 0x53, 0xb])]);
-  assert.deepEqual([...f!.data], [0, 0, 0, 1, 0x26, 0x01, 0xa, 0xb]);
+  const [f] = feed(createH265Depacketizer(), [pkt(1, 0, false, [0x62, 0x01, 0x93, 0xaa]), pkt(2, 0, true, [0x62, 0x01, 0x53, 0xb])]);
+  assert.deepEqual([...f!.data], [0, 0, 0, 1, 0x26, 0x01, 0xaa, 0xb]);
   assert.equal(f!.keyframe, true);
   assert.equal(f!.complete, true);
 });

@@ -82,7 +82,7 @@ function h264Stream(frames: ('I' | 'P')[]): { seq: number; ts: number; bytes: Ui
     const n = kind === 'I' ? 3 : 2;
     for (let i = 0; i < n; i++) {
       const fuHeader = (i === 0 ? 0x80 : 0) | (i === n - 1 ? 0x40 : 0) | (nalHeader & 0x1f);
-      const payload = Uint8Array.from([(nalHeader & 0xe0) | 28, fuHeader, f, i, 0xaa]);
+      const payload = Uint8Array.from([(nalHeader & 0xe0) | 28, fuHeader, 0x80 | f, i, 0xaa]); // 0x80: first_mb_in_slice 0
       out.push({ seq: seq & 0xffff, ts: f * 9000, frame: f, bytes: serializeRtp({ payloadType: 96, sequenceNumber: seq & 0xffff, timestamp: f * 9000, ssrc: 42, marker: i === n - 1, payload }) });
       seq++;
     }
@@ -129,7 +129,7 @@ test('reordered and duplicated packets across the wrap still give every frame wh
   // Arrival of each frame's earliest packet: frame 3's second fragment (k = 8) came before its first (k = 9).
   assert.deepEqual(r.frames.map((f) => f.arrivalMs), [0, 3, 5, 8]);
   // FU-A reassembly: start code, rebuilt NAL header 0x65, then the fragments' bytes.
-  assert.deepEqual([...r.frames[0]!.data], [0, 0, 0, 1, 0x65, 0, 0, 0xaa, 0, 1, 0xaa, 0, 2, 0xaa]);
+  assert.deepEqual([...r.frames[0]!.data], [0, 0, 0, 1, 0x65, 0x80, 0, 0xaa, 0x80, 1, 0xaa, 0x80, 2, 0xaa]);
 });
 
 test('before anything is released, a packet older than the first one seen is accepted and goes first', () => {

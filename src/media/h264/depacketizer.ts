@@ -9,6 +9,8 @@ import { FrameAssembler, type Depacketizer, type DepacketizerOptions, type Frame
 export const H264_TYPES: NalTypes = {
   typeOf: (nal) => (nal[0] ?? 0) & 0x1f,
   isKey: (t) => t === 5,
+  isVcl: (t) => t >= 1 && t <= 5,
+  headerLength: 1,
   paramTypes: [7, 8],
 };
 
@@ -87,7 +89,9 @@ class H264Codec implements FrameCodec {
   }
 
   end(broken: boolean): { data: Uint8Array; keyframe: boolean; ok: boolean } {
-    const ok = !this.b.fragmentOpen;
+    // An unfinished fragment, or a first slice that does not start the picture (head lost,
+    // e.g. the stream was joined in the middle of a multi-slice frame).
+    const ok = !this.b.fragmentOpen && this.b.startsPicture;
     if (broken) {
       this.b.begin();
       return { data: new Uint8Array(0), keyframe: false, ok: false };

@@ -9,6 +9,8 @@ import { FrameAssembler, type Depacketizer, type DepacketizerOptions, type Frame
 export const H265_TYPES: NalTypes = {
   typeOf: (nal) => ((nal[0] ?? 0) >> 1) & 0x3f,
   isKey: (t) => t >= 16 && t <= 21, // IRAP: BLA, IDR, CRA (ITU-T H.265 Table 7-1)
+  isVcl: (t) => t <= 31,
+  headerLength: 2,
   paramTypes: [32, 33, 34],
 };
 
@@ -85,7 +87,9 @@ class H265Codec implements FrameCodec {
   }
 
   end(broken: boolean): { data: Uint8Array; keyframe: boolean; ok: boolean } {
-    const ok = !this.b.fragmentOpen;
+    // An unfinished fragment, or a first slice that does not start the picture (head lost,
+    // e.g. the stream was joined in the middle of a multi-slice frame).
+    const ok = !this.b.fragmentOpen && this.b.startsPicture;
     if (broken) {
       this.b.begin();
       return { data: new Uint8Array(0), keyframe: false, ok: false };
