@@ -15,8 +15,9 @@
  * ground-truth tables are in those remapped frames. Where a camera has two calibration files
  * (sonyG_1/_2, mate10_1/_2) the one whose fps matches is used (mate10_2: 30 fps; sonyG_1).
  */
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
 
@@ -123,13 +124,16 @@ function compare(calibDir: string, out: string): void {
   console.log(`worst |β error| over calibrated cameras: ${worst.toFixed(2)} frames`);
 }
 
-const { values } = parseArgs({ options: { dataset: { type: 'string' }, out: { type: 'string' }, calibration: { type: 'string' }, compare: { type: 'string' } } });
-if (!values.out) { console.error('usage: multiview-to-csv.ts --dataset DIR --out OUT [--calibration DIR] | --compare CALIBDIR --out OUT'); process.exit(2); }
-if (values.compare) compare(values.compare, values.out);
-else {
+function cli(): void {
+  const { values } = parseArgs({ options: { dataset: { type: 'string' }, out: { type: 'string' }, calibration: { type: 'string' }, compare: { type: 'string' } } });
+  if (!values.out) { console.error('usage: multiview-to-csv.ts --dataset DIR --out OUT [--calibration DIR] | --compare CALIBDIR --out OUT'); process.exit(2); }
+  if (values.compare) { compare(values.compare, values.out); return; }
   if (!values.dataset) { console.error('--dataset is required'); process.exit(2); }
   const ds = resolve(values.dataset);
   if (!existsSync(join(ds, 'cameras.txt')) || !existsSync(join(ds, 'detections'))) { console.error(`${ds}: not a multi-view drone dataset folder (cameras.txt, detections/)`); process.exit(2); }
-  void readdirSync;
   convert(ds, values.out, values.calibration ?? join(dirname(ds), 'calibration'));
 }
+
+export { convert };
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) cli();
