@@ -16,7 +16,7 @@ export interface H264SpsInfo {
 }
 
 /** Exp-Golomb bit reader over an RBSP (emulation prevention already removed). */
-class Bits {
+export class Bits {
   private pos = 0;
   overrun = false;
   constructor(private readonly b: Uint8Array) {}

@@ -1,9 +1,9 @@
-/** SPS parsing against FFmpeg/x264 streams of known size, profile and chroma format. */
+/** SPS parsing against x264/x265 streams of known size, profile and chroma format. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseH264Sps, unescapeRbsp } from '../../src/media/index.ts';
+import { parseH264Sps, parseH265Sps, unescapeRbsp } from '../../src/media/index.ts';
 import { Rng } from '../../src/util/rng.ts';
 import { tmpDir } from '../helpers/tmp.ts';
 import { run } from './peer.ts';
@@ -49,5 +49,39 @@ test('emulation prevention bytes are removed; mutated SPS never throws', () => {
     b[0] = 0x67;
     const r = parseH264Sps(b);
     if (r.ok) assert.ok(r.value.width > 0 && r.value.height > 0);
+    const h = Uint8Array.from([0x42, 0x01, ...b]);
+    const r2 = parseH265Sps(h);
+    if (r2.ok) assert.ok(r2.value.width > 0 && r2.value.height > 0);
   }
+});
+
+function firstH265Sps(annexB: Uint8Array): Uint8Array {
+  for (let i = 0; i + 5 < annexB.length; i++) {
+    if (annexB[i] === 0 && annexB[i + 1] === 0 && annexB[i + 2] === 1 && ((annexB[i + 3]! >> 1) & 0x3f) === 33) {
+      let j = i + 3;
+      while (j + 2 < annexB.length && !(annexB[j] === 0 && annexB[j + 1] === 0 && (annexB[j + 2] === 1 || annexB[j + 2] === 0))) j++;
+      return annexB.subarray(i + 3, j);
+    }
+  }
+  throw new Error('no SPS');
+}
+
+const H265_CASES: { size: string; pix: string; profile: number; chroma: number }[] = [
+  { size: '320x240', pix: 'yuv420p', profile: 1, chroma: 1 },
+  { size: '1920x1080', pix: 'yuv420p', profile: 1, chroma: 1 },
+  { size: '642x362', pix: 'yuv420p', profile: 1, chroma: 1 }, // coded 648×368, conformance window
+  { size: '400x226', pix: 'yuv444p', profile: 4, chroma: 3 }, // range extensions
+];
+
+test('H.265 SPS from x265 streams: size after the conformance window, profile, chroma format', async (t) => {
+  const dir = tmpDir(t);
+  await Promise.all(H265_CASES.map(async (c, k) => {
+    const file = join(dir, `s${k}.h265`);
+    await run('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', `testsrc2=size=${c.size}:rate=25`, '-frames:v', '1', '-c:v', 'libx265',
+      '-x265-params', 'log-level=error', '-pix_fmt', c.pix, '-f', 'hevc', '-y', file]);
+    const r = parseH265Sps(firstH265Sps(new Uint8Array(readFileSync(file))));
+    assert.ok(r.ok, `${c.size}: ${!r.ok ? r.error.message : ''}`);
+    const [w, h] = c.size.split('x').map(Number);
+    assert.deepEqual([r.value.width, r.value.height, r.value.profileIdc, r.value.chromaFormatIdc], [w, h, c.profile, c.chroma], c.size);
+  }));
 });
