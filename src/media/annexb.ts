@@ -16,6 +16,9 @@ export interface NalTypes {
   isVcl(type: number): boolean;
   /** NAL header length in bytes (1 for H.264, 2 for H.265). */
   headerLength: number;
+  /** The SPS type, and its picture size (null when it does not parse). */
+  spsType: number;
+  spsSize(nal: Uint8Array): { width: number; height: number } | null;
 }
 
 export class AnnexBBuilder {
@@ -29,6 +32,9 @@ export class AnnexBBuilder {
   private frameParams = new Map<number, Uint8Array[]>();
   /** Latest parameter sets per type (from SDP, then replaced by in-band ones). */
   private readonly params = new Map<number, Uint8Array[]>();
+  /** Picture size from the current SPS, parsed only when the SPS bytes change. */
+  private picture: { width: number; height: number } | null = null;
+  private sizeOf: Uint8Array | null = null;
 
   constructor(private readonly types: NalTypes, outOfBand: readonly Uint8Array[] = []) {
     for (const nal of outOfBand) {
@@ -108,7 +114,7 @@ export class AnnexBBuilder {
   }
 
   /** Concatenates the frame. A key frame missing parameter sets gets the stored ones first. */
-  end(): { data: Uint8Array; keyframe: boolean } {
+  end(): { data: Uint8Array; keyframe: boolean; width?: number; height?: number } {
     let prefix: Uint8Array[] = [];
     let extra = 0;
     if (this.key) {
@@ -134,6 +140,17 @@ export class AnnexBBuilder {
     }
     this.parts = [];
     prefix = [];
-    return { data: out, keyframe: this.key };
+    const sps = this.params.get(this.types.spsType)?.[0];
+    if (sps && sps !== this.sizeOf && !(this.sizeOf && equalBytes(sps, this.sizeOf))) {
+      this.picture = this.types.spsSize(sps);
+      this.sizeOf = sps;
+    }
+    return this.picture ? { data: out, keyframe: this.key, width: this.picture.width, height: this.picture.height } : { data: out, keyframe: this.key };
   }
+}
+
+function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

@@ -35,7 +35,7 @@ export interface MediaFrame {
    * arrival-time synchronisation and latency figures.
    */
   arrivalMs?: number;
-  /** MJPEG only: picture size from the RTP header. */
+  /** Picture size: MJPEG from the RTP header; H.264/H.265 from the current SPS (in band or SDP). */
   width?: number;
   height?: number;
 }

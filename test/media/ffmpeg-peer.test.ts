@@ -82,6 +82,7 @@ describe('FFmpeg RTP muxer as sender', { concurrency: true }, () => {
     assert.equal(frames.length, FRAMES);
     assert.ok(frames.every((f) => f.complete));
     assert.equal(frames.filter((f) => f.keyframe).length, 2, 'GOP of 15 → 2 IDR frames');
+    assert.ok(frames.every((f) => f.width === 320 && f.height === 240), 'size from the in-band SPS');
     assert.equal(rx.statistics().cumulativeLost, 0);
     assert.ok(srs.length >= 1, 'FFmpeg sent at least one RTCP sender report');
     const file = join(dir, 'out.h264');
@@ -115,6 +116,7 @@ describe('FFmpeg RTP muxer as sender', { concurrency: true }, () => {
     assert.equal(inBand, false, 'no SPS/PPS sent in band');
     const { frames } = receive(cap, sdp);
     assert.equal(frames.length, FRAMES);
+    assert.deepEqual([frames[0]!.width, frames[0]!.height], [320, 240], 'size from the SDP SPS');
     const first = frames[0]!.data;
     assert.deepEqual([first[4]! & 0x1f], [7], 'the first frame starts with the SPS from SDP');
     const file = join(dir, 'out.h264');
@@ -130,6 +132,7 @@ describe('FFmpeg RTP muxer as sender', { concurrency: true }, () => {
     const { frames } = receive(cap, sdp);
     assert.equal(frames.length, FRAMES);
     assert.ok(frames[0]!.keyframe);
+    assert.ok(frames.every((f) => f.width === 320 && f.height === 240), 'size from the SPS');
     const file = join(dir, 'out.h265');
     writeFileSync(file, concat(frames));
     assert.deepEqual(await probe(file, 'hevc'), { frames: FRAMES, width: 320, height: 240 });

@@ -4,6 +4,7 @@
  * MTAP (26, 27) is interleaved mode only and rejected (the frame is marked incomplete).
  */
 import { AnnexBBuilder, type NalTypes } from '../annexb.ts';
+import { parseH264Sps } from './sps.ts';
 import { FrameAssembler, type Depacketizer, type DepacketizerOptions, type FrameCodec } from '../frame.ts';
 
 export const H264_TYPES: NalTypes = {
@@ -11,6 +12,11 @@ export const H264_TYPES: NalTypes = {
   isKey: (t) => t === 5,
   isVcl: (t) => t >= 1 && t <= 5,
   headerLength: 1,
+  spsType: 7,
+  spsSize: (nal) => {
+    const r = parseH264Sps(nal);
+    return r.ok ? { width: r.value.width, height: r.value.height } : null;
+  },
   paramTypes: [7, 8],
 };
 
@@ -88,7 +94,7 @@ class H264Codec implements FrameCodec {
     return true;
   }
 
-  end(broken: boolean): { data: Uint8Array; keyframe: boolean; ok: boolean } {
+  end(broken: boolean): { data: Uint8Array; keyframe: boolean; ok: boolean; width?: number; height?: number } {
     // An unfinished fragment, or a first slice that does not start the picture (head lost,
     // e.g. the stream was joined in the middle of a multi-slice frame).
     const ok = !this.b.fragmentOpen && this.b.startsPicture;

@@ -4,6 +4,7 @@
  * `sprop-max-don-diff` > 0. PACI (50) is rejected (the frame is marked incomplete).
  */
 import { AnnexBBuilder, type NalTypes } from '../annexb.ts';
+import { parseH265Sps } from './sps.ts';
 import { FrameAssembler, type Depacketizer, type DepacketizerOptions, type FrameCodec } from '../frame.ts';
 
 export const H265_TYPES: NalTypes = {
@@ -11,6 +12,11 @@ export const H265_TYPES: NalTypes = {
   isKey: (t) => t >= 16 && t <= 21, // IRAP: BLA, IDR, CRA (ITU-T H.265 Table 7-1)
   isVcl: (t) => t <= 31,
   headerLength: 2,
+  spsType: 33,
+  spsSize: (nal) => {
+    const r = parseH265Sps(nal);
+    return r.ok ? { width: r.value.width, height: r.value.height } : null;
+  },
   paramTypes: [32, 33, 34],
 };
 
@@ -86,7 +92,7 @@ class H265Codec implements FrameCodec {
     return true;
   }
 
-  end(broken: boolean): { data: Uint8Array; keyframe: boolean; ok: boolean } {
+  end(broken: boolean): { data: Uint8Array; keyframe: boolean; ok: boolean; width?: number; height?: number } {
     // An unfinished fragment, or a first slice that does not start the picture (head lost,
     // e.g. the stream was joined in the middle of a multi-slice frame).
     const ok = !this.b.fragmentOpen && this.b.startsPicture;
