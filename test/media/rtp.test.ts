@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RtpPacket as WeriftRtp, RtpHeader as WeriftHeader } from 'werift-rtp';
-import { isRtcpPacket, parseRtp, SequenceUnwrapper, seqDiff, serializeRtp } from '../../src/media/index.ts';
+import { frameRfc4571, isRtcpPacket, parseRtp, Rfc4571Deframer, SequenceUnwrapper, seqDiff, serializeRtp } from '../../src/media/index.ts';
 
 // A packet written out by hand from RFC 3550 §5.1 / §5.3.1: V=2 P=1 X=1 CC=2, M=1 PT=96,
 // seq 0xFFFE, ts 0x12345678, SSRC 0xDEADBEEF, CSRCs 1 and 2, a one-word extension with profile
@@ -80,4 +80,24 @@ test('sequence numbers unwrap across 65535 → 0 and late packets map to the pre
   assert.equal(seqDiff(65535, 0), 1);
   assert.equal(seqDiff(0, 65535), -1);
   assert.equal(seqDiff(100, 100 + 32767), 32767);
+});
+
+test('RFC 4571 framing: packets split and merged arbitrarily by TCP come out whole; memory bounded', () => {
+  const packets = [HAND, Uint8Array.from([0x80, 96, 0, 9, 0, 0, 0, 0, 0, 0, 0, 1]), new Uint8Array(1400).fill(7)];
+  const stream = new Uint8Array([...packets.flatMap((p) => [...frameRfc4571(p)]), 0, 0 /* empty frame */, ...frameRfc4571(HAND)]);
+  for (const step of [1, 3, 100, stream.length]) {
+    const d = new Rfc4571Deframer();
+    const got: Uint8Array[] = [];
+    for (let i = 0; i < stream.length; i += step) {
+      got.push(...d.push(stream.subarray(i, i + step)));
+      assert.ok(d.buffered <= 65537);
+    }
+    assert.deepEqual(got.map((g) => [...g]), [...packets, HAND].map((p) => [...p]));
+    assert.equal(d.emptyFrames, 1);
+    assert.equal(d.buffered, 0);
+  }
+  // A hostile length holds at most one frame's worth of bytes.
+  const d = new Rfc4571Deframer();
+  assert.deepEqual(d.push(Uint8Array.from([0xff, 0xff, 1, 2, 3])), []);
+  assert.equal(d.buffered, 5);
 });
