@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   buildRtcp, createH264Depacketizer, createH265Depacketizer, createMjpegDepacketizer, parseRtcp, parseRtp, parseSdp,
-  RtspParser, serializeInterleaved, serializeRtp, type RtcpPacket,
+  Rfc4571Deframer, RtspParser, serializeInterleaved, serializeRtp, type RtcpPacket,
 } from '../../src/media/index.ts';
 import { Rng } from '../../src/util/rng.ts';
 
@@ -190,4 +190,17 @@ test('depacketizers: 30 000 mutated payload streams each, frames bounded by the 
     }
     assert.ok(fed < 1e6);
   }
+});
+
+test(`RFC 4571 deframer: ${N} random chunks, never more than one partial frame held`, () => {
+  const r = new Rng(4571);
+  const d = new Rfc4571Deframer();
+  let fed = 0, out = 0;
+  for (let i = 0; i < N; i++) {
+    const chunk = randomBytes(r, 64);
+    fed += chunk.length;
+    for (const p of d.push(chunk)) out += p.length + 2;
+    assert.ok(d.buffered <= 65537);
+  }
+  assert.equal(out + d.buffered + 2 * d.emptyFrames, fed, 'every byte is in a frame, an empty frame, or the partial one');
 });
