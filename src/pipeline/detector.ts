@@ -34,6 +34,8 @@ export interface DetectorOptions {
   tracklets?: TrackletOptions | false;
   projector?: Omit<ProjectorOptions, 'volume'>;
   peaks?: PeakOptions;
+  /** Called after every fusion tick with that tick's detections (also when there are none). */
+  onTick?: (t: number, detections: readonly Detection[]) => void;
 }
 
 export interface DetectorStats {
@@ -60,12 +62,14 @@ export class Detector {
   private readonly snapshot: VoxelSnapshot;
   private readonly peaks: PeakFinder;
   private readonly tickS: number;
+  private readonly onTick: ((t: number, detections: readonly Detection[]) => void) | undefined;
   private nextTick = NaN;
   private closed = false;
   readonly stats: DetectorStats;
 
   constructor(private readonly cameras: SiteCamera[], volume: VolumeSpec, opts: DetectorOptions = {}) {
     this.tickS = opts.tickS ?? 1 / 15;
+    this.onTick = opts.onTick;
     this.rayPerBlob = opts.rayPerBlob ?? true;
     this.projector = createCpuProjector({ volume, ...opts.projector });
     for (const [i, c] of cameras.entries()) {
@@ -140,6 +144,7 @@ export class Detector {
 
   private fuse(t: number, out: Detection[]): void {
     this.stats.ticks++;
+    const first = out.length;
     this.projector.snapshot(t, this.snapshot);
     const ids = this.cameras;
     for (const p of this.peaks.find(this.snapshot, this.evidence)) {
@@ -152,6 +157,7 @@ export class Detector {
       });
       this.stats.detections++;
     }
+    this.onTick?.(Math.round(t * 1e6) / 1e6, out.slice(first));
   }
 }
 

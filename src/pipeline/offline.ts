@@ -5,16 +5,21 @@
  */
 import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { SiteConfig } from '../config/index.ts';
+import { zonesFromConfig } from '../alerts/index.ts';
+import { loadZones, type SiteConfig } from '../config/index.ts';
+import { cameraPositions } from '../tracking/index.ts';
 import { FileFrameSource, probeDuration, type GreyFrame } from '../ingest/index.ts';
 import { Progress } from '../util/progress.ts';
 import { siteCameras, SiteCameraError } from './cameras.ts';
 import { Detector, type DetectorOptions } from './detector.ts';
+import { TrackStage } from './tracks.ts';
 
 export interface OfflineOptions extends DetectorOptions {
   quiet?: boolean;
   /** Stop after this many seconds of site time (default: the whole recording). */
   maxSeconds?: number;
+  /** GeoJSON zones file: alerts.jsonl is written when given. */
+  zonesPath?: string;
 }
 
 export interface OfflineSummary {
@@ -25,6 +30,9 @@ export interface OfflineSummary {
   frames_per_s: number;
   peak_rss_mb: number;
   detections: number;
+  track_updates: number;
+  confirmed_tracks: number;
+  alerts: number;
   motion_pixels: number;
   rays: number;
   voxel_steps: number;
@@ -36,8 +44,26 @@ export async function runOfflineDetect(cfg: SiteConfig, outDir: string, opts: Of
   const missing = cams.filter((c) => !c.file);
   if (missing.length > 0) throw new SiteCameraError(`dvs detect reads recorded video: camera(s) ${missing.map((c) => c.id).join(', ')} have no file: source`);
   if (cams.length === 0) throw new SiteCameraError('no enabled cameras');
+  const zones = opts.zonesPath !== undefined ? zonesFromConfig(loadZones(opts.zonesPath), cfg.site.origin) : undefined;
   mkdirSync(outDir, { recursive: true });
-  const detector = new Detector(cams, cfg.site.volume, opts);
+  const trackOut = createWriteStream(join(outDir, 'tracks.jsonl'));
+  const alertOut = zones ? createWriteStream(join(outDir, 'alerts.jsonl')) : null;
+  const stage = new TrackStage({ cameras: cameraPositions(cfg), ...(zones ? { zones } : {}) });
+  let trackUpdates = 0, alertCount = 0;
+  const confirmed = new Set<number>();
+  const detector = new Detector(cams, cfg.site.volume, {
+    ...opts,
+    onTick: (t, dets) => {
+      const r = stage.tick(t, dets);
+      for (const u of r.tracks) {
+        trackOut.write(`${JSON.stringify(u)}\n`);
+        if (u.status === 'confirmed') confirmed.add(u.track_id);
+      }
+      for (const a of r.alerts) alertOut?.write(`${JSON.stringify(a)}\n`);
+      trackUpdates += r.tracks.length;
+      alertCount += r.alerts.length;
+    },
+  });
   const sources = cams.map((c) => new FileFrameSource({ path: c.file!, cameraId: c.id, camIndex: c.index, width: c.camera.width, height: c.camera.height, fps: c.fps, clock: c.camera.clock }));
   const out = createWriteStream(join(outDir, 'detections.jsonl'));
   const heads: (GreyFrame | null)[] = await Promise.all(sources.map((s) => s.read()));
@@ -57,6 +83,7 @@ export async function runOfflineDetect(cfg: SiteConfig, outDir: string, opts: Of
       firstT = Math.min(firstT, f.siteTime);
       lastT = Math.max(lastT, f.siteTime);
       for (const d of detector.push(f)) out.write(`${JSON.stringify(d)}\n`);
+      stage.observe(cams[k]!.camera, f.siteTime, f.data);
       sources[k]!.release(f);
       heads[k] = await sources[k]!.read();
       progress.tick();
@@ -66,7 +93,9 @@ export async function runOfflineDetect(cfg: SiteConfig, outDir: string, opts: Of
     progress.finish();
     for (const s of sources) s.close();
     detector.close();
-    await new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve())));
+    stage.close();
+    const end = (w: NodeJS.WritableStream) => new Promise<void>((resolve, reject) => w.end((e?: Error | null) => (e ? reject(e) : resolve())));
+    await Promise.all([end(out), end(trackOut), ...(alertOut ? [end(alertOut)] : [])]);
   }
   const wall = (performance.now() - t0) / 1000;
   const video = Number.isFinite(lastT) ? lastT - firstT : 0;
@@ -79,6 +108,9 @@ export async function runOfflineDetect(cfg: SiteConfig, outDir: string, opts: Of
     frames_per_s: round(totalFrames / wall, 1),
     peak_rss_mb: round(process.resourceUsage().maxRSS / 1024, 1),
     detections: detector.stats.detections,
+    track_updates: trackUpdates,
+    confirmed_tracks: confirmed.size,
+    alerts: alertCount,
     motion_pixels: detector.stats.motionPixels,
     rays: detector.stats.rays,
     voxel_steps: detector.stats.steps,

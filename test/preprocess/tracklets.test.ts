@@ -16,8 +16,10 @@ function list(points: [number, number, number?][]): PixelList {
 }
 const emitted = (out: PixelList) => Array.from(out.index.subarray(0, out.count), (i) => [i % W, Math.floor(i / W)]);
 
+const M3 = { minHits: 3, minTravelPx: 0 };
+
 test('a blob moving 2 px per frame is cast from its third detection on; one-off blobs never', () => {
-  const tf = new TrackletFilter(W, H);
+  const tf = new TrackletFilter(W, H, M3);
   const out = createBlobList(64);
   const casts: number[][][] = [];
   for (let k = 0; k < 6; k++) {
@@ -30,27 +32,34 @@ test('a blob moving 2 px per frame is cast from its third detection on; one-off 
   assert.equal(tf.stats.blobs, 12);
 });
 
-test('a stationary blob counts as a tracklet too (the background, not the tracklet, drops still things)', () => {
+test('minTravelPx: a still chain is never cast, a moving one once it is 3 px from its start (defaults)', () => {
   const tf = new TrackletFilter(W, H);
+  assert.equal(tf.minHits, 4);
   const out = createBlobList(8);
-  const n = [0, 1, 2, 3].map((k) => tf.push(k * 0.04, list([[50, 50]]), out));
-  assert.deepEqual(n, [0, 0, 1, 1]);
+  const still = [0, 1, 2, 3, 4, 5].map((k) => tf.push(k * 0.04, list([[50, 50]]), out));
+  assert.deepEqual(still, [0, 0, 0, 0, 0, 0]);
+  const moving = new TrackletFilter(W, H);
+  // 0.6 px per frame: 4 hits at frame 3 (1.8 px travelled), 3 px reached at frame 5.
+  const n = [0, 1, 2, 3, 4, 5, 6].map((k) => moving.push(k * 0.04, list([[50 + 0.6 * k | 0, 50]]), out));
+  assert.deepEqual(n, [0, 0, 0, 0, 0, 1, 1]);
+  const loose = new TrackletFilter(W, H, M3);
+  assert.deepEqual([0, 1, 2, 3].map((k) => loose.push(k * 0.04, list([[50, 50]]), out)), [0, 0, 1, 1], 'minTravelPx 0: still chains count');
 });
 
 test('gates: a one-blob tracklet reaches maxSpeed·dt + gate, then the prediction ± gate', () => {
   // maxSpeed 60 px/s at 10 frames/s: 6 px + 2 px gate for the second blob.
-  const tf = new TrackletFilter(W, H, { maxSpeedPxS: 60, gatePx: 2, minHits: 3 });
+  const tf = new TrackletFilter(W, H, { maxSpeedPxS: 60, gatePx: 2, minHits: 3, minTravelPx: 0 });
   const out = createBlobList(8);
   tf.push(0, list([[10, 10]]), out);
   tf.push(0.1, list([[17, 10]]), out); // 7 px away: inside 8
   // Velocity 70 px/s → prediction (24, 10); 26.5 is 2.5 px off: outside the 2 px gate.
   assert.equal(tf.push(0.2, list([[26.5 | 0, 13]]), out), 0, '(26, 13) is 3.6 px from the prediction');
-  const tf2 = new TrackletFilter(W, H, { maxSpeedPxS: 60, gatePx: 2, minHits: 3 });
+  const tf2 = new TrackletFilter(W, H, { maxSpeedPxS: 60, gatePx: 2, minHits: 3, minTravelPx: 0 });
   tf2.push(0, list([[10, 10]]), out);
   assert.equal(tf2.push(0.1, list([[19, 10]]), out), 0);
   // 9 px > 8: the second blob started its own tracklet, so a third on the line is not cast either.
   assert.equal(tf2.push(0.2, list([[28, 10]]), out), 0);
-  const tf3 = new TrackletFilter(W, H, { maxSpeedPxS: 60, gatePx: 2, minHits: 3 });
+  const tf3 = new TrackletFilter(W, H, { maxSpeedPxS: 60, gatePx: 2, minHits: 3, minTravelPx: 0 });
   tf3.push(0, list([[10, 10]]), out);
   tf3.push(0.1, list([[17, 10]]), out);
   assert.equal(tf3.push(0.2, list([[25, 11]]), out), 1, '(25, 11) is 1.4 px from (24, 10)');
@@ -58,13 +67,13 @@ test('gates: a one-blob tracklet reaches maxSpeed·dt + gate, then the predictio
 
 test('misses: a mature tracklet bridges up to maxMisses frames, a young one youngMaxMisses', () => {
   const out = createBlobList(8);
-  const mature = new TrackletFilter(W, H, { maxMisses: 3, youngMaxMisses: 0, probeZ: 0 });
+  const mature = new TrackletFilter(W, H, { ...M3, maxMisses: 3, youngMaxMisses: 0, probeZ: 0 });
   for (let k = 0; k < 3; k++) mature.push(k, list([[10 + k, 40]]), out);
   for (let k = 3; k < 6; k++) mature.push(k, list([]), out); // three frames missed
   assert.equal(mature.push(6, list([[16, 40]]), out), 1, 'back after 3 misses: still the same tracklet');
   for (let k = 7; k < 11; k++) mature.push(k, list([]), out); // four misses: dropped
   assert.equal(mature.push(11, list([[21, 40]]), out), 0);
-  const young = new TrackletFilter(W, H, { youngMaxMisses: 0, maxSpeedPxS: 10 });
+  const young = new TrackletFilter(W, H, { ...M3, youngMaxMisses: 0, maxSpeedPxS: 10 });
   young.push(0, list([[10, 40]]), out);
   young.push(1, list([]), out);
   young.push(2, list([[12, 40]]), out);
@@ -75,7 +84,7 @@ test('misses: a mature tracklet bridges up to maxMisses frames, a young one youn
 test('polarity: with a probe, a tracklet of dark blobs does not take a bright one', () => {
   const signs = new Map<number, number>();
   const probe: EnergyProbe = { probeIndex: -1, probe: () => 0, signedAt: (i) => signs.get(i) ?? 0 };
-  const tf = new TrackletFilter(W, H);
+  const tf = new TrackletFilter(W, H, M3);
   const out = createBlobList(8);
   for (let k = 0; k < 3; k++) { signs.set(40 * W + 10 + k, -6); tf.push(k, list([[10 + k, 40]]), out, probe); }
   assert.equal(out.count, 1);
@@ -86,7 +95,7 @@ test('polarity: with a probe, a tracklet of dark blobs does not take a bright on
 });
 
 test('the most established tracklet claims a contested blob first', () => {
-  const tf = new TrackletFilter(W, H, { probeZ: 0 });
+  const tf = new TrackletFilter(W, H, { ...M3, probeZ: 0 });
   const out = createBlobList(8);
   for (let k = 0; k < 4; k++) tf.push(k / 30, list([[30 + k, 30]]), out);
   // A fresh blob right next to the next position starts a young tracklet one frame before.
@@ -97,7 +106,7 @@ test('the most established tracklet claims a contested blob first', () => {
 });
 
 test('time going backwards starts afresh; bad input is refused with a clear error', () => {
-  const tf = new TrackletFilter(W, H);
+  const tf = new TrackletFilter(W, H, M3);
   const out = createBlobList(8);
   for (let k = 0; k < 3; k++) tf.push(k, list([[10 + k, 10]]), out);
   assert.equal(out.count, 1);
@@ -126,7 +135,7 @@ test('probe: a mature tracklet takes a sub-threshold pixel and casts it; a 2-hit
     return p;
   };
   const out = createBlobList(8);
-  const tf = new TrackletFilter(W, H);
+  const tf = new TrackletFilter(W, H, M3);
   for (let k = 0; k < 3; k++) tf.push(k, list([[10 + k, 20]]), out);
   const p = at(13, 20);
   assert.equal(tf.push(3, list([]), out, p), 1);
@@ -134,18 +143,18 @@ test('probe: a mature tracklet takes a sub-threshold pixel and casts it; a 2-hit
   assert.equal(out.energy[0], Math.fround(3.7));
   assert.equal(tf.stats.probed, 1);
   // Below probeZ: nothing taken.
-  const weak = new TrackletFilter(W, H, { probeZ: 3.8 });
+  const weak = new TrackletFilter(W, H, { ...M3, probeZ: 3.8 });
   for (let k = 0; k < 3; k++) weak.push(k, list([[10 + k, 20]]), out);
   assert.equal(weak.push(3, list([]), out, at(13, 20)), 0);
   // A 2-hit tracklet probes but casts nothing; it stays alive through 3 empty frames (youngMaxMisses 1).
-  const two = new TrackletFilter(W, H, { youngMaxMisses: 1 });
+  const two = new TrackletFilter(W, H, { ...M3, youngMaxMisses: 1 });
   two.push(0, list([[10, 60]]), out, at(0, 0));
   two.push(1, list([[11, 60]]), out, at(0, 0));
   for (const k of [2, 3, 4]) assert.equal(two.push(k, list([]), out, at(10 + k, 60)), 0);
   // It survived three empty frames (youngMaxMisses is 1); its third real hit makes it mature.
   assert.equal(two.push(5, list([[15, 60]]), out, at(0, 0)), 1);
   assert.deepEqual(emitted(out), [[15, 60]]);
-  const noProbe = new TrackletFilter(W, H, { youngMaxMisses: 1 });
+  const noProbe = new TrackletFilter(W, H, { ...M3, youngMaxMisses: 1 });
   noProbe.push(0, list([[10, 60]]), out);
   noProbe.push(1, list([[11, 60]]), out);
   for (const k of [2, 3, 4]) noProbe.push(k, list([]), out);
@@ -155,7 +164,7 @@ test('probe: a mature tracklet takes a sub-threshold pixel and casts it; a 2-hit
 test('clutter: uniform noise blobs at 10⁻³ per px² seldom form chains; a target in it is kept', () => {
   const rng = new Rng(5);
   const w = 640, h = 480, perFrame = Math.round(1e-3 * w * h);
-  const tf = new TrackletFilter(w, h, { probeZ: 0 });
+  const tf = new TrackletFilter(w, h, { ...M3, probeZ: 0 });
   const blobs = createBlobList(perFrame + 1), out = createBlobList(perFrame + 1);
   let targetCast = 0, noiseCast = 0;
   const frames = 60;

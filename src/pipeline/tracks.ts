@@ -1,0 +1,88 @@
+/**
+ * After fusion: one stage that turns each tick's 3D detections into track updates (tracker),
+ * labels them drone / bird / unknown (classifier, kinematic features today) and raises zone
+ * alerts. Shared by offline `dvs detect` and, later, the live server.
+ */
+import type { ZoneShape } from '../alerts/index.ts';
+import { AlertEngine, type Alert } from '../alerts/index.ts';
+import { TrackClassifier, measureSignature, type TrackClassifierOptions } from '../classify/index.ts';
+import type { Camera } from '../geometry/index.ts';
+import { Tracker, type TrackRecord, type TrackerOptions, type Vec3 } from '../tracking/index.ts';
+import type { Detection } from './detector.ts';
+
+export interface TrackStageOptions {
+  /** Camera centres (ENU) by id, for the detections' geometric covariance. */
+  cameras: Map<string, Vec3>;
+  tracker?: Omit<TrackerOptions, 'geometry'>;
+  classifier?: TrackClassifierOptions;
+  /** Zones to watch (none: no alerts). */
+  zones?: readonly ZoneShape[];
+}
+
+export interface TickOutput {
+  tracks: TrackRecord[];
+  alerts: Alert[];
+}
+
+export class TrackStage {
+  private readonly tracker: Tracker;
+  private readonly classifier: TrackClassifier;
+  private readonly alerts: AlertEngine | null;
+  private closed = false;
+  /** Last update of every confirmed track: where to look for it in the next frames. */
+  private readonly live = new Map<number, TrackRecord>();
+  private readonly uv = new Float64Array(3);
+
+  constructor(opts: TrackStageOptions) {
+    this.tracker = new Tracker({ ...opts.tracker, geometry: { cameras: opts.cameras } });
+    this.classifier = new TrackClassifier(opts.classifier);
+    this.alerts = opts.zones && opts.zones.length > 0 ? new AlertEngine(opts.zones) : null;
+  }
+
+  /** One fusion tick (call it for every tick, also without detections). */
+  tick(t: number, detections: readonly Detection[]): TickOutput {
+    const tracks = this.tracker.step(t, detections);
+    for (const r of tracks) {
+      if (r.status === 'confirmed') this.live.set(r.track_id, r); else this.live.delete(r.track_id);
+      if (r.status === 'lost') {
+        const last = this.classifier.current(r.track_id);
+        if (last) { r.class = last.class; r.confidence = round3(last.confidence); }
+        this.classifier.remove(r.track_id);
+        continue;
+      }
+      this.classifier.addPosition(r.track_id, r.t, r.enu, r.vel);
+      const c = this.classifier.classify(r.track_id, r.t);
+      r.class = c.class;
+      r.confidence = round3(c.confidence);
+    }
+    const alerts = this.alerts ? this.alerts.updateAll(tracks) : [];
+    return { tracks, alerts };
+  }
+
+  /**
+   * The image signature of every confirmed track in one camera frame: the track extrapolated to
+   * the frame's site time, projected, and its contrast and area measured against a ring around
+   * it (the classifier's flicker and size features).
+   */
+  observe(camera: Camera, siteTime: number, frame: Uint8Array): void {
+    for (const r of this.live.values()) {
+      const dt = siteTime - r.t;
+      if (dt < -0.5 || dt > 1) continue;
+      const e = r.enu[0] + r.vel[0] * dt, n = r.enu[1] + r.vel[1] * dt, u = r.enu[2] + r.vel[2] * dt;
+      if (!camera.projectInto(e, n, u, this.uv) || !camera.inImage(this.uv[0]!, this.uv[1]!)) continue;
+      const m = measureSignature(frame, camera.width, camera.height, this.uv[0]!, this.uv[1]!);
+      if (!m) continue;
+      const rangeM = Math.hypot(e - camera.C[0]!, n - camera.C[1]!, u - camera.C[2]!);
+      this.classifier.addSignature(r.track_id, { camera: camera.id, t: siteTime, contrast: m.contrast, areaPx: m.areaPx, rangeM, focalPx: camera.fx });
+    }
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.classifier.close();
+    this.alerts?.close();
+  }
+}
+
+const round3 = (x: number) => Math.round(x * 1000) / 1000;
