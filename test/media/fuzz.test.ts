@@ -7,7 +7,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   buildRtcp, createH264Depacketizer, createH265Depacketizer, createMjpegDepacketizer, parseRtcp, parseRtp, parseSdp,
-  Rfc4571Deframer, RtspParser, serializeInterleaved, serializeRtp, type RtcpPacket,
+  chooseChallenge, digestAuthorization, parseAuthenticate, parseRtpInfo, parseSession, parseTransport, Rfc4571Deframer, RtspClient,
+  RtspParser, serializeInterleaved, serializeRtp, splitUrl, type RtcpPacket,
 } from '../../src/media/index.ts';
 import { Rng } from '../../src/util/rng.ts';
 
@@ -203,4 +204,47 @@ test(`RFC 4571 deframer: ${N} random chunks, never more than one partial frame h
     assert.ok(d.buffered <= 65537);
   }
   assert.equal(out + d.buffered + 2 * d.emptyFrames, fed, 'every byte is in a frame, an empty frame, or the partial one');
+});
+
+test(`RTSP header helpers and the client state machine: ${N} mutated header values, 20 000 scripted sessions`, () => {
+  const r = new Rng(2326);
+  const samples = [
+    'RTP/AVP;unicast;client_port=5000-5001;server_port=6970-6971;ssrc=1A2B3C4D;mode="PLAY"', 'RTP/AVP/TCP;unicast;interleaved=0-1',
+    '12345678;timeout=60', 'url=rtsp://cam/live/trackID=1;seq=9810;rtptime=3450012,url=rtsp://cam/a;seq=1',
+    'Digest realm="cam", nonce="abc", qop="auth", algorithm=MD5, opaque="x\\"y"', 'Basic realm="x"', 'rtsp://u:p%41@cam:554/s?q=1',
+  ];
+  const enc = new TextEncoder();
+  const dec = new TextDecoder('latin1');
+  for (let i = 0; i < N; i++) {
+    const v = dec.decode(mutate(r, enc.encode(samples[i % samples.length]!)));
+    parseTransport(v);
+    parseSession(v);
+    parseRtpInfo(v);
+    splitUrl(v);
+    const c = parseAuthenticate(v);
+    if (c) assert.ok(c.params.size <= 32);
+    const ch = chooseChallenge([v]);
+    if (ch && ch.scheme.toLowerCase() === 'digest') digestAuthorization({ username: 'u', password: 'p', method: 'DESCRIBE', uri: 'rtsp://x', challenge: ch, cnonce: 'c', nc: 1 });
+  }
+  const statuses = [200, 200, 200, 401, 302, 404, 461, 500];
+  const headerPool: [string, string][] = [
+    ['Public', 'OPTIONS, DESCRIBE, SETUP, PLAY, GET_PARAMETER'], ['WWW-Authenticate', 'Digest realm="r", nonce="n"'], ['Location', 'rtsp://other/x'],
+    ['Content-Base', 'rtsp://cam/s/'], ['Transport', 'RTP/AVP/TCP;unicast;interleaved=0-1'], ['Session', 'S1;timeout=10'], ['RTP-Info', 'url=rtsp://cam/s;seq=1'],
+  ];
+  const sdp = 'v=0\r\nm=video 0 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\na=control:t1\r\n';
+  for (let i = 0; i < 20_000; i++) {
+    const c = new RtspClient({ url: 'rtsp://u:p@cam/s', transport: i % 2 ? 'tcp' : 'udp', clientPorts: [5000, 5001], cnonce: () => 'c' });
+    let actions = c.start();
+    for (let step = 0; step < 8 && actions.some((a) => a.kind === 'send'); step++) {
+      const sent = actions.find((a) => a.kind === 'send');
+      const cseq = sent && sent.kind === 'send' ? /CSeq: (\d+)/.exec(dec.decode(sent.bytes))?.[1] ?? '0' : '0';
+      const hs = headerPool.filter(() => int(r, 2) === 0).map(([k, v]) => `${k}: ${int(r, 4) === 0 ? dec.decode(mutate(r, enc.encode(v))).replace(/[\r\n]/g, '') : v}\r\n`).join('');
+      const body = int(r, 2) ? dec.decode(mutate(r, enc.encode(sdp))) : sdp;
+      const text = `RTSP/1.0 ${statuses[int(r, statuses.length)]} X\r\nCSeq: ${cseq}\r\n${hs}Content-Length: ${body.length}\r\n\r\n${body}`;
+      actions = [];
+      for (const e of new RtspParser().push(enc.encode(text))) if (e.kind === 'response') actions.push(...c.onMessage(e, step * 1000));
+      actions.push(...c.keepAlive(step * 100_000));
+    }
+    c.teardown();
+  }
 });

@@ -153,3 +153,13 @@ test('client: PLAY gives a ready session; keep-alive every timeout/2 with GET_PA
   assert.deepEqual(c.keepAlive(9999), []);
   assert.match(sentText(c.keepAlive(10000)), /^GET_PARAMETER rtsp:\/\/cam\/s RTSP\/1.0[\s\S]*Session: ABC/);
 });
+
+test('client: hostile server values (URL with spaces) end the session with a failure, never an exception', () => {
+  const c = new RtspClient({ url: 'rtsp://cam/s', transport: 'tcp' });
+  sentText(c.start());
+  sentText(answer(c, 200));
+  const r = answer(c, 200, [['Content-Base', 'rtsp://cam/a b/']], 'v=0\r\nm=video 0 RTP/AVP 26\r\n');
+  assert.equal(r[0]?.kind, 'failed');
+  if (r[0]?.kind === 'failed') assert.equal(r[0].reason, 'protocol');
+  assert.equal(splitUrl('rtsp://cam/a b'), null);
+});

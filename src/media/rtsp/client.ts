@@ -47,7 +47,7 @@ export interface RtspPlaySession {
   rtpInfo: { url: string; seq?: number; rtptime?: number }[];
 }
 
-export type RtspFailure = 'auth' | 'status' | 'sdp' | 'no-video' | 'transport' | 'redirects';
+export type RtspFailure = 'auth' | 'status' | 'sdp' | 'no-video' | 'transport' | 'redirects' | 'protocol';
 
 export type RtspClientAction =
   | { kind: 'send'; method: string; bytes: Uint8Array }
@@ -229,6 +229,11 @@ export class RtspClient {
   }
 
   private request(method: string, uri: string, extra: [string, string][] = [], authRetried = false): RtspClientAction {
+    // URLs and header values can come from the server (Location, Content-Base, SDP control,
+    // Session): refuse what cannot be sent rather than throw or inject header lines.
+    if (/[\s\x00-\x1f\x7f]/.test(uri) || extra.some(([, v]) => /[\r\n\x00]/.test(v))) {
+      return this.fail('protocol', `server-provided URL or header value is not sendable (${method})`)[0]!;
+    }
     const cseq = ++this.cseq;
     const headers: [string, string][] = [['CSeq', String(cseq)], ['User-Agent', this.opts.userAgent ?? 'DroneVoxelServer'], ...extra];
     if (this.challenge && this.username !== null) {
@@ -250,7 +255,9 @@ export class RtspClient {
 
 /** Splits user info off an rtsp:// URL. Null when it is not one. */
 export function splitUrl(raw: string): { url: string; username: string | null; password: string | null } | null {
-  const m = /^(rtsps?):\/\/(?:([^@/]*)@)?([^/?#]+)([^#]*)$/i.exec(raw.trim());
+  const t = raw.trim();
+  if (/[\s\x00-\x1f\x7f]/.test(t)) return null;
+  const m = /^(rtsps?):\/\/(?:([^@/]*)@)?([^/?#]+)([^#]*)$/i.exec(t);
   if (!m) return null;
   let username: string | null = null;
   let password: string | null = null;
