@@ -128,6 +128,11 @@ export class Detector {
     return out;
   }
 
+  /** The pixels cast as rays for a camera's latest frame (tracklet-confirmed when filtered). */
+  lastCast(camIndex: number): PixelList | undefined {
+    return this.evidence[camIndex];
+  }
+
   /** Detections of the last tick after the final frame. */
   flush(): Detection[] {
     const out: Detection[] = [];

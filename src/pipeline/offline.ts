@@ -83,7 +83,7 @@ export async function runOfflineDetect(cfg: SiteConfig, outDir: string, opts: Of
       firstT = Math.min(firstT, f.siteTime);
       lastT = Math.max(lastT, f.siteTime);
       for (const d of detector.push(f)) out.write(`${JSON.stringify(d)}\n`);
-      stage.observe(cams[k]!.camera, f.siteTime, f.data);
+      stage.observe(cams[k]!.camera, f.siteTime, f.data, detector.lastCast(f.camIndex));
       sources[k]!.release(f);
       heads[k] = await sources[k]!.read();
       progress.tick();

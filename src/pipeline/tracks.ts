@@ -8,7 +8,11 @@ import { AlertEngine, type Alert } from '../alerts/index.ts';
 import { TrackClassifier, measureSignature, type TrackClassifierOptions } from '../classify/index.ts';
 import type { Camera } from '../geometry/index.ts';
 import { Tracker, type TrackRecord, type TrackerOptions, type Vec3 } from '../tracking/index.ts';
+import type { PixelList } from '../preprocess/index.ts';
 import type { Detection } from './detector.ts';
+
+/** Track position uncertainty used to find the target near its projection, metres. */
+const SNAP_M = 2;
 
 export interface TrackStageOptions {
   /** Camera centres (ENU) by id, for the detections' geometric covariance. */
@@ -64,15 +68,27 @@ export class TrackStage {
    * the frame's site time, projected, and its contrast and area measured against a ring around
    * it (the classifier's flicker and size features).
    */
-  observe(camera: Camera, siteTime: number, frame: Uint8Array): void {
+  observe(camera: Camera, siteTime: number, frame: Uint8Array, cast?: PixelList): void {
     for (const r of this.live.values()) {
       const dt = siteTime - r.t;
       if (dt < -0.5 || dt > 1) continue;
       const e = r.enu[0] + r.vel[0] * dt, n = r.enu[1] + r.vel[1] * dt, u = r.enu[2] + r.vel[2] * dt;
       if (!camera.projectInto(e, n, u, this.uv) || !camera.inImage(this.uv[0]!, this.uv[1]!)) continue;
-      const m = measureSignature(frame, camera.width, camera.height, this.uv[0]!, this.uv[1]!);
-      if (!m) continue;
       const rangeM = Math.hypot(e - camera.C[0]!, n - camera.C[1]!, u - camera.C[2]!);
+      // A track is a metre or two off at best: snap to the nearest pixel this camera cast within
+      // that distance (the target itself in this frame), else measure at the projection.
+      let pu = this.uv[0]!, pv = this.uv[1]!;
+      if (cast) {
+        const lim = SNAP_M * camera.fx / rangeM + 2;
+        let best = lim * lim;
+        for (let k = 0; k < cast.count; k++) {
+          const idx = cast.index[k]!, cu = idx % camera.width, cv = (idx - cu) / camera.width;
+          const d2 = (cu - this.uv[0]!) ** 2 + (cv - this.uv[1]!) ** 2;
+          if (d2 < best) { best = d2; pu = cu; pv = cv; }
+        }
+      }
+      const m = measureSignature(frame, camera.width, camera.height, pu, pv);
+      if (!m) continue;
       this.classifier.addSignature(r.track_id, { camera: camera.id, t: siteTime, contrast: m.contrast, areaPx: m.areaPx, rangeM, focalPx: camera.fx });
     }
   }
