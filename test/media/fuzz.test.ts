@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import {
   buildRtcp, createH264Depacketizer, createH265Depacketizer, createMjpegDepacketizer, parseRtcp, parseRtp, parseSdp,
   chooseChallenge, digestAuthorization, parseAuthenticate, parseRtpInfo, parseSession, parseTransport, Rfc4571Deframer, RtspClient,
-  RtspParser, serializeInterleaved, serializeRtp, splitUrl, type RtcpPacket,
+  RtpReceiverCore, RtspParser, serializeInterleaved, serializeRtp, splitUrl, type RtcpPacket,
 } from '../../src/media/index.ts';
 import { Rng } from '../../src/util/rng.ts';
 
@@ -246,5 +246,23 @@ test(`RTSP header helpers and the client state machine: ${N} mutated header valu
       actions.push(...c.keepAlive(step * 100_000));
     }
     c.teardown();
+  }
+});
+
+test(`receiver core: ${N} mutated datagrams with jumping sequence numbers and times, per codec`, () => {
+  const r = new Rng(3550);
+  for (const codec of ['h264', 'h265', 'mjpeg'] as const) {
+    const rx = new RtpReceiverCore({ codec, jitterBufferMs: 50, jitterCapacity: 64, maxFrameBytes: 8192 });
+    let now = 0, seq = 0;
+    const payloads = [[0x7c, 0x85, 0x88, 1], [0x7c, 0x45, 2], [0x62, 1, 0x93, 0x80], [0, 0, 0, 0, 1, 255, 2, 2, 0, 0, 0, 64, ...Array(64).fill(2), 5]];
+    for (let i = 0; i < N / 3; i++) {
+      now += int(r, 20);
+      seq = int(r, 50) === 0 ? int(r, 65536) : seq + 1 - int(r, 3);
+      const valid = serializeRtp({ payloadType: 96, sequenceNumber: seq & 0xffff, timestamp: (i >> 2) * 3000, ssrc: 7, marker: i % 4 === 3, payload: Uint8Array.from(payloads[i % payloads.length]!) });
+      rx.pushRtp(int(r, 3) === 0 ? mutate(r, valid, [2, 12]) : valid, now);
+      for (const f of rx.poll(now).frames) assert.ok(f.complete && f.data.length <= 8192 + 4096);
+    }
+    rx.buildReceiverReport(now);
+    assert.equal(rx.counters.datagrams, Math.ceil(N / 3));
   }
 });
