@@ -6,7 +6,7 @@
  * the truth. Clocks are compared relative to the reference camera (site time is its configured
  * clock), positions after a similarity alignment.
  *
- *   node --import tsx bench/calib.ts [--scenario calib-flight|spec-1km] [--keep DIR] [--noise PX]
+ *   node --import tsx bench/calib.ts [--scenario calib-flight|spec-1km] [--keep DIR] [--noise PX] [--knot-dt S]
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -80,7 +80,7 @@ export interface CalibAcceptance {
   cameras: Array<{ id: string; rmse_px: number; clock_err_ms: number; position_err_m: number; focal_err_pct: number; position_sigma_m: number }>;
 }
 
-export async function runCalibAcceptance(scenario: 'calib-flight' | 'spec-1km', opts: { keep?: string; noisePx?: number } = {}): Promise<CalibAcceptance> {
+export async function runCalibAcceptance(scenario: 'calib-flight' | 'spec-1km', opts: { keep?: string; noisePx?: number; knotDt?: number } = {}): Promise<CalibAcceptance> {
   const dir = opts.keep ?? mkdtempSync(join(tmpdir(), 'dvs-calib-bench-'));
   mkdirSync(dir, { recursive: true });
   const quiet = { stdout: () => {}, stderr: () => {} };
@@ -122,7 +122,8 @@ export async function runCalibAcceptance(scenario: 'calib-flight' | 'spec-1km', 
     const out = join(dir, 'calib');
     const t0 = performance.now();
     const err: string[] = [];
-    const code = await main(['calib', '--config', join(sim, 'site.yaml'), '--detections', det, '--out', out], { stdout: () => {}, stderr: (s) => { err.push(s); } });
+    const extra = opts.knotDt !== undefined ? ['--knot-dt', String(opts.knotDt)] : [];
+    const code = await main(['calib', '--config', join(sim, 'site.yaml'), '--detections', det, '--out', out, ...extra], { stdout: () => {}, stderr: (s) => { err.push(s); } });
     const wall = (performance.now() - t0) / 1000;
     if (code !== 0) throw new Error(`dvs calib exited ${code}: ${err.join('')}`);
     const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as { reference_camera: string; reprojection_rmse_px: number; cameras: Array<{ id: string; reprojection_rmse_px: number; clock: { offset_ms: number; drift_ppm: number }; pose: { enu: number[] }; intrinsics: { fx: number }; position_sigma_m: number }> };
@@ -167,9 +168,9 @@ export async function benchCalib(): Promise<Record<string, number>> {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const { values } = parseArgs({ options: { scenario: { type: 'string', default: 'calib-flight' }, keep: { type: 'string' }, noise: { type: 'string' } } });
+  const { values } = parseArgs({ options: { scenario: { type: 'string', default: 'calib-flight' }, keep: { type: 'string' }, noise: { type: 'string' }, 'knot-dt': { type: 'string' } } });
   const sc = values.scenario === 'spec-1km' ? 'spec-1km' : 'calib-flight';
-  const r = await runCalibAcceptance(sc, { ...(values.keep ? { keep: values.keep } : {}), ...(values.noise ? { noisePx: Number(values.noise) } : {}) });
+  const r = await runCalibAcceptance(sc, { ...(values.keep ? { keep: values.keep } : {}), ...(values.noise ? { noisePx: Number(values.noise) } : {}), ...(values['knot-dt'] ? { knotDt: Number(values['knot-dt']) } : {}) });
   console.log(`scenario ${sc}: dvs calib ${r.wall_s.toFixed(1)} s, reprojection RMSE ${r.rmse_px.toFixed(3)} px`);
   console.log('camera   rmse_px  clock_err_ms  pos_err_m  sigma_m  f_err_%');
   for (const c of r.cameras) console.log(`${c.id.padEnd(8)} ${c.rmse_px.toFixed(3).padStart(7)} ${c.clock_err_ms.toFixed(3).padStart(13)} ${c.position_err_m.toFixed(3).padStart(10)} ${c.position_sigma_m.toFixed(3).padStart(8)} ${c.focal_err_pct.toFixed(3).padStart(8)}`);

@@ -14,13 +14,15 @@ import { ConfigError, loadSiteConfig, parseSiteConfig, toSiteConfigInput } from 
 import { processIo, UsageError, type CliIo } from './io.ts';
 
 export const CALIB_USAGE = `usage: dvs calib --config site.yaml --detections DIR --out OUTDIR [--reference ID]
-                 [--max-shift S] [--principal-point] [--quiet]
+                 [--max-shift S] [--knot-dt S] [--principal-point] [--quiet]
   --config           site config: cameras with intrinsics or intrinsics_guess; approx_pose (or pose)
                      anchors the result in ENU, clock is the starting clock
   --detections       folder with <camera id>.csv per camera, header t,x,y (t on that camera's clock)
   --out              output folder: site.yaml, report.json, trajectory.csv
   --reference        camera whose clock defines site time (default: the one with the most samples)
   --max-shift        half-width of the clock offset search in seconds (default 60)
+  --knot-dt          spacing of the trajectory knots in seconds (default 0.1, or the shortest
+                     frame interval when longer; longer spacings make the path stiffer)
   --principal-point  estimate the principal point too
   --quiet            no progress display
 Calibration from the videos themselves (no --detections) is not built yet. See docs/CALIB.md.
@@ -35,7 +37,7 @@ export async function calibCommand(argv: string[], io: CliIo = processIo): Promi
       args: argv, strict: true, allowPositionals: false,
       options: {
         config: { type: 'string' }, detections: { type: 'string' }, out: { type: 'string' }, reference: { type: 'string' },
-        'max-shift': { type: 'string' }, 'principal-point': { type: 'boolean' }, quiet: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+        'max-shift': { type: 'string' }, 'knot-dt': { type: 'string' }, 'principal-point': { type: 'boolean' }, quiet: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
       },
     });
     if (values.help) { io.stdout(CALIB_USAGE); return 0; }
@@ -43,6 +45,8 @@ export async function calibCommand(argv: string[], io: CliIo = processIo): Promi
     if (!values.detections) throw new UsageError('--detections is required: calibration from the videos themselves is not built yet');
     const maxShift = values['max-shift'] === undefined ? 60 : Number(values['max-shift']);
     if (!(maxShift > 0)) throw new UsageError(`--max-shift must be a positive number of seconds, got "${values['max-shift']}"`);
+    const knotDt = values['knot-dt'] === undefined ? undefined : Number(values['knot-dt']);
+    if (knotDt !== undefined && !(knotDt > 0 && knotDt <= 5)) throw new UsageError(`--knot-dt must be a number of seconds in (0, 5], got "${values['knot-dt']}"`);
     const dir = values.detections;
     if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new CalibInputError(`--detections ${dir}: not a folder`);
     const cfg = loadSiteConfig(values.config);
@@ -63,7 +67,7 @@ export async function calibCommand(argv: string[], io: CliIo = processIo): Promi
     if (inputs.length < 2) throw new CalibInputError(`need tracks of at least two cameras in ${dir}, found ${inputs.length}`);
 
     const result = calibrate(inputs, {
-      maxShiftS: maxShift, principalPoint: values['principal-point'] ?? false,
+      maxShiftS: maxShift, ...(knotDt !== undefined ? { knotDtS: knotDt } : {}), principalPoint: values['principal-point'] ?? false,
       ...(values.reference !== undefined ? { referenceCamera: values.reference } : {}),
       onProgress: say,
     });

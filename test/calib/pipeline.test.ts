@@ -76,7 +76,7 @@ test('calibrate: 4 cameras from claimed poses 5 m / 5° off, f +10 %, clocks ±2
     worst = Math.max(worst, e); ss += e * e;
   }
   const rms = Math.sqrt(ss / r.trajectory.length);
-  assert.ok(r.trajectory.length > 1000);
+  assert.ok(r.trajectory.length > 800, `${r.trajectory.length} trajectory points`); // 90 s at one knot per 0.1 s
   // One knot per frame interval from ~4 rays of 0.5 px at ~250 m: about 0.1–0.2 m each.
   assert.ok(rms < 0.3, `trajectory RMS ${rms} m`);
   assert.ok(worst < 1.5, `trajectory up to ${worst} m off`);
