@@ -2,6 +2,7 @@
 export { calibrate, type CalibCameraInput, type CalibrateOptions, type CalibratedCamera, type CalibrationResult } from './pipeline.ts';
 export { estimateClockPair, type ClockSyncOptions, type ClockSyncResult } from './clock-sync.ts';
 export { bundleAdjust, reprojectionErrors, trajectoryAt, type BaCamera, type BaObservations, type BaOptions, type BaReport, type BaTrajectory } from './bundle.ts';
-export { parseTrackCsv, sampleTrack, medianInterval, type Track2D } from './tracks.ts';
+export { parseBeaconCsv, parseTrackCsv, sampleTrack, medianInterval, type Track2D } from './tracks.ts';
+export { alignBeacon, type BeaconAlignment, type BeaconLog, type BeaconOptions } from './beacon.ts';
 export { CalibInputError, CalibFailedError } from './errors.ts';
 export * as solvers from './solvers/index.ts';

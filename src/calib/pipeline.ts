@@ -8,19 +8,20 @@
  *  4. trajectory knots by triangulation; further cameras by PnP RANSAC against the knots;
  *     retriangulation with every camera;
  *  5. bundle adjustment (poses + clocks, then + intrinsics, outlier rejection, final pass);
- *  6. anchoring: Umeyama similarity from the cameras' centres and optical axes to their
- *     `approx_pose` (frame "enu"); without at least two approximate poses the result stays in the
- *     reconstruction's own frame (frame "similarity").
+ *  6. anchoring: a beacon log of the target (time offset searched, Umeyama on the trajectory),
+ *     else Umeyama from the cameras' centres and optical axes to their `approx_pose` (frame
+ *     "enu"); without either the result stays in the reconstruction's own frame ("similarity").
  * Site time is the reference camera's time through its reported clock (the gauge: no image
  * observation fixes absolute time).
  */
 import { Camera, CameraClock, orientationFromRotation, rotationFromOrientation, type ClockParams, type IntrinsicsParams, type PoseParams, type RollingShutterParams } from '../geometry/index.ts';
 import { bundleAdjust, reprojectionErrors, type BaCamera, type BaObservations, type BaTrajectory } from './bundle.ts';
 import { estimateClockPair, type ClockSyncResult } from './clock-sync.ts';
+import { alignBeacon, type BeaconLog } from './beacon.ts';
 import { CalibFailedError, CalibInputError } from './errors.ts';
 import {
   applySimilarity, essentialLeastSquares, fivePoint, mul3, pnpDlt, ransac, recoverPose, refinePoint, refinePose,
-  sampsonError2, transpose3, triangulateDlt, umeyama, type View,
+  sampsonError2, transpose3, triangulateDlt, umeyama, type Similarity, type View,
 } from './solvers/index.ts';
 import { medianInterval, sampleTrack, type Track2D } from './tracks.ts';
 
@@ -56,6 +57,10 @@ export interface CalibrateOptions {
   /** LM iterations per bundle-adjustment pass (default 60). */
   maxIterations?: number;
   seed?: number;
+  /** Position log of the target itself (cooperative drone, GPS/RTK): anchors the result in ENU; takes precedence over approx_pose. */
+  beacon?: BeaconLog;
+  /** Half-width of the beacon clock-offset search, s (default 60, around the offset that overlays the first samples). */
+  beaconMaxShiftS?: number;
   onProgress?: (message: string) => void;
 }
 
@@ -80,6 +85,8 @@ export interface CalibrationResult {
   trajectory: Array<{ t: number; enu: [number, number, number] }>;
   reprojectionRmsePx: number;
   baIterations: number;
+  /** Present when a beacon log anchored the result: beacon time − site time, fit residual. */
+  beacon?: { offsetS: number; rmsM: number; pairs: number } | undefined;
   warnings: string[];
 }
 
@@ -331,31 +338,7 @@ export function calibrate(inputs: readonly CalibCameraInput[], o: CalibrateOptio
   }
   say(`bundle adjustment: reprojection RMSE ${rep.rmsPx.toFixed(3)} px`);
 
-  // 6. Anchoring.
-  const anchored = baIdx.map((i, bi) => ({ bi, ap: st[i]!.input.approxPose })).filter((x) => x.ap !== undefined) as Array<{ bi: number; ap: PoseParams }>;
-  let frame: 'enu' | 'similarity' = 'similarity';
-  let sigmaScale = 1;
-  if (anchored.length >= 2) {
-    const L = baseline;
-    const src: number[] = [], dst: number[] = [], w: number[] = [];
-    for (const { bi, ap: p } of anchored) {
-      const c = baCams[bi]!, Ra = rotationFromOrientation(p);
-      src.push(c.C[0]!, c.C[1]!, c.C[2]!); dst.push(p.enu[0]!, p.enu[1]!, p.enu[2]!); w.push(1);
-      src.push(c.C[0]! + L * c.R[6]!, c.C[1]! + L * c.R[7]!, c.C[2]! + L * c.R[8]!);
-      dst.push(p.enu[0]! + L * Ra[6]!, p.enu[1]! + L * Ra[7]!, p.enu[2]! + L * Ra[8]!); w.push(0.25);
-    }
-    const T = umeyama(src, dst, w);
-    if (T) {
-      const Rt = transpose3(T.R);
-      for (const c of baCams) { c.C = applySimilarity(T, c.C); c.R = mul3(c.R, Rt); }
-      for (let k = 0; k < nk; k++) K.set(applySimilarity(T, K.subarray(3 * k, 3 * k + 3)), 3 * k);
-      frame = 'enu';
-      sigmaScale = T.s;
-      say(`anchored to ENU by ${anchored.length} approximate poses (scale ${T.s.toFixed(4)})`);
-    }
-  } else warnings.push('fewer than two cameras have approx_pose: the result is in a similarity frame (arbitrary position, orientation and scale)');
-
-  // Results.
+  // Knots seen by at least two cameras (what trajectory.csv reports and a beacon is matched to).
   const support = new Uint8Array(nk);
   {
     const camsAt = new Array<Set<number>>(nk);
@@ -366,6 +349,44 @@ export function calibrate(inputs: readonly CalibCameraInput[], o: CalibrateOptio
     }
     for (let k = 0; k < nk; k++) if ((camsAt[k]?.size ?? 0) >= 2) support[k] = 1;
   }
+  // 6. Anchoring.
+  const anchored = baIdx.map((i, bi) => ({ bi, ap: st[i]!.input.approxPose })).filter((x) => x.ap !== undefined) as Array<{ bi: number; ap: PoseParams }>;
+  let frame: 'enu' | 'similarity' = 'similarity';
+  let sigmaScale = 1;
+  let beacon: CalibrationResult['beacon'];
+  const applyT = (T: Similarity): void => {
+    const Rt = transpose3(T.R);
+    for (const c of baCams) { c.C = applySimilarity(T, c.C); c.R = mul3(c.R, Rt); }
+    for (let k = 0; k < nk; k++) K.set(applySimilarity(T, K.subarray(3 * k, 3 * k + 3)), 3 * k);
+    frame = 'enu';
+    sigmaScale = T.s;
+  };
+  if (o.beacon) {
+    const pts: Array<{ t: number; enu: Float64Array }> = [];
+    for (let k = 0; k < nk; k++) if (support[k]) pts.push({ t: s0 + k * dt, enu: K.slice(3 * k, 3 * k + 3) });
+    const al = alignBeacon(pts, o.beacon, { maxShiftS: o.beaconMaxShiftS ?? 60 });
+    if (!al) throw new CalibFailedError('the beacon log does not overlap the reconstructed trajectory in time');
+    applyT(al.T);
+    beacon = { offsetS: al.offsetS, rmsM: al.rmsM, pairs: al.pairs };
+    say(`anchored to ENU by the beacon log: offset ${al.offsetS.toFixed(3)} s, RMS ${al.rmsM.toFixed(2)} m over ${al.pairs} points (scale ${al.T.s.toFixed(4)})`);
+  } else if (anchored.length >= 2) {
+    const L = baseline;
+    const src: number[] = [], dst: number[] = [], w: number[] = [];
+    for (const { bi, ap: p } of anchored) {
+      const c = baCams[bi]!, Ra = rotationFromOrientation(p);
+      src.push(c.C[0]!, c.C[1]!, c.C[2]!); dst.push(p.enu[0]!, p.enu[1]!, p.enu[2]!); w.push(1);
+      src.push(c.C[0]! + L * c.R[6]!, c.C[1]! + L * c.R[7]!, c.C[2]! + L * c.R[8]!);
+      dst.push(p.enu[0]! + L * Ra[6]!, p.enu[1]! + L * Ra[7]!, p.enu[2]! + L * Ra[8]!); w.push(0.25);
+    }
+    const T = umeyama(src, dst, w);
+    if (T) {
+      applyT(T);
+      say(`anchored to ENU by ${anchored.length} approximate poses (scale ${T.s.toFixed(4)})`);
+    }
+  } else warnings.push('no beacon log and fewer than two cameras with approx_pose: the result is in a similarity frame (arbitrary position, orientation and scale)');
+
+
+  // Results.
   const trajectory: CalibrationResult['trajectory'] = [];
   for (let k = 0; k < nk; k++) if (support[k]) trajectory.push({ t: s0 + k * dt, enu: [K[3 * k]!, K[3 * k + 1]!, K[3 * k + 2]!] });
   const cameras: CalibratedCamera[] = st.map((s, i) => {
@@ -387,7 +408,7 @@ export function calibrate(inputs: readonly CalibCameraInput[], o: CalibrateOptio
       positionSigmaM: rep.positionSigma[bi]! * sigmaScale,
     };
   });
-  return { referenceCamera: R0.input.id, frame, cameras, trajectory, reprojectionRmsePx: rep.rmsPx, baIterations: rep.iterations, warnings };
+  return { referenceCamera: R0.input.id, frame, cameras, trajectory, reprojectionRmsePx: rep.rmsPx, baIterations: rep.iterations, ...(beacon ? { beacon } : {}), warnings };
 }
 
 function fmtClock(r: ClockSyncResult): string {

@@ -79,3 +79,22 @@ export function medianInterval(tr: Track2D): number {
   d.sort((a, b) => a - b);
   return d[d.length >> 1]!;
 }
+
+/** Parse a beacon log `t,e,n,u` (header required; t on the beacon's clock, ENU metres), sorted by t. */
+export function parseBeaconCsv(text: string, source: string): { t: Float64Array; enu: Float64Array } {
+  const lines = text.split(/\r?\n/);
+  const header = (lines[0] ?? '').trim().toLowerCase().replace(/\s+/g, '');
+  if (header !== 't,e,n,u') throw new CalibInputError(`${source}: line 1: header must be "t,e,n,u", got "${lines[0] ?? ''}"`);
+  const rows: number[][] = [];
+  for (let i = 1; i < lines.length; i++) {
+    const l = lines[i]!.trim();
+    if (l === '') continue;
+    const f = l.split(',');
+    const v = f.map((s) => Number(s.trim()));
+    if (f.length !== 4 || f.some((s) => s.trim() === '') || !v.every(Number.isFinite)) throw new CalibInputError(`${source}: line ${i + 1}: expected 4 numbers, got "${l}"`);
+    rows.push(v);
+  }
+  rows.sort((a, b) => a[0]! - b[0]!);
+  if (rows.length < 10) throw new CalibInputError(`${source}: only ${rows.length} samples (need at least 10)`);
+  return { t: Float64Array.from(rows, (r) => r[0]!), enu: Float64Array.from(rows.flatMap((r) => [r[1]!, r[2]!, r[3]!])) };
+}

@@ -9,12 +9,13 @@ import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'no
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
-import { CalibFailedError, CalibInputError, calibrate, parseTrackCsv, type CalibCameraInput } from '../calib/index.ts';
+import { CalibFailedError, CalibInputError, calibrate, parseBeaconCsv, parseTrackCsv, type CalibCameraInput } from '../calib/index.ts';
 import { ConfigError, loadSiteConfig, parseSiteConfig, toSiteConfigInput } from '../config/index.ts';
 import { processIo, UsageError, type CliIo } from './io.ts';
 
 export const CALIB_USAGE = `usage: dvs calib --config site.yaml --detections DIR --out OUTDIR [--reference ID]
-                 [--max-shift S] [--knot-dt S] [--principal-point] [--quiet]
+                 [--max-shift S] [--knot-dt S] [--beacon FILE [--beacon-max-shift S]]
+                 [--principal-point] [--quiet]
   --config           site config: cameras with intrinsics or intrinsics_guess; approx_pose (or pose)
                      anchors the result in ENU, clock is the starting clock
   --detections       folder with <camera id>.csv per camera, header t,x,y (t on that camera's clock)
@@ -23,6 +24,10 @@ export const CALIB_USAGE = `usage: dvs calib --config site.yaml --detections DIR
   --max-shift        half-width of the clock offset search in seconds (default 60)
   --knot-dt          spacing of the trajectory knots in seconds (default 0.1, or the shortest
                      frame interval when longer; longer spacings make the path stiffer)
+  --beacon           position log of the target itself (cooperative drone): CSV t,e,n,u, t in
+                     seconds on the log's clock, ENU metres; anchors the result in ENU (its clock
+                     offset is searched ±--beacon-max-shift, default 60 s, around the offset that
+                     lines up the first samples) and takes precedence over approx_pose
   --principal-point  estimate the principal point too
   --quiet            no progress display
 Calibration from the videos themselves (no --detections) is not built yet. See docs/CALIB.md.
@@ -37,7 +42,7 @@ export async function calibCommand(argv: string[], io: CliIo = processIo): Promi
       args: argv, strict: true, allowPositionals: false,
       options: {
         config: { type: 'string' }, detections: { type: 'string' }, out: { type: 'string' }, reference: { type: 'string' },
-        'max-shift': { type: 'string' }, 'knot-dt': { type: 'string' }, 'principal-point': { type: 'boolean' }, quiet: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+        'max-shift': { type: 'string' }, 'knot-dt': { type: 'string' }, beacon: { type: 'string' }, 'beacon-max-shift': { type: 'string' }, 'principal-point': { type: 'boolean' }, quiet: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
       },
     });
     if (values.help) { io.stdout(CALIB_USAGE); return 0; }
@@ -47,6 +52,14 @@ export async function calibCommand(argv: string[], io: CliIo = processIo): Promi
     if (!(maxShift > 0)) throw new UsageError(`--max-shift must be a positive number of seconds, got "${values['max-shift']}"`);
     const knotDt = values['knot-dt'] === undefined ? undefined : Number(values['knot-dt']);
     if (knotDt !== undefined && !(knotDt > 0 && knotDt <= 5)) throw new UsageError(`--knot-dt must be a number of seconds in (0, 5], got "${values['knot-dt']}"`);
+    const beaconShift = values['beacon-max-shift'] === undefined ? undefined : Number(values['beacon-max-shift']);
+    if (beaconShift !== undefined && !(beaconShift > 0)) throw new UsageError(`--beacon-max-shift must be a positive number of seconds, got "${values['beacon-max-shift']}"`);
+    let beacon: ReturnType<typeof parseBeaconCsv> | undefined;
+    if (values.beacon !== undefined) {
+      let text: string;
+      try { text = readFileSync(values.beacon, 'utf8'); } catch (err) { throw new CalibInputError(`--beacon ${values.beacon}: cannot read: ${(err as Error).message}`); }
+      beacon = parseBeaconCsv(text, values.beacon);
+    }
     const dir = values.detections;
     if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new CalibInputError(`--detections ${dir}: not a folder`);
     const cfg = loadSiteConfig(values.config);
@@ -67,7 +80,7 @@ export async function calibCommand(argv: string[], io: CliIo = processIo): Promi
     if (inputs.length < 2) throw new CalibInputError(`need tracks of at least two cameras in ${dir}, found ${inputs.length}`);
 
     const result = calibrate(inputs, {
-      maxShiftS: maxShift, ...(knotDt !== undefined ? { knotDtS: knotDt } : {}), principalPoint: values['principal-point'] ?? false,
+      maxShiftS: maxShift, ...(beacon ? { beacon } : {}), ...(beaconShift !== undefined ? { beaconMaxShiftS: beaconShift } : {}), ...(knotDt !== undefined ? { knotDtS: knotDt } : {}), principalPoint: values['principal-point'] ?? false,
       ...(values.reference !== undefined ? { referenceCamera: values.reference } : {}),
       onProgress: say,
     });
@@ -122,6 +135,7 @@ export async function calibCommand(argv: string[], io: CliIo = processIo): Promi
       })),
       reprojection_rmse_px: result.reprojectionRmsePx,
       ba_iterations: result.baIterations,
+      ...(result.beacon ? { beacon: { offset_s: result.beacon.offsetS, rms_m: result.beacon.rmsM, pairs: result.beacon.pairs } } : {}),
       site_time: `the reference camera's clock as configured (${result.referenceCamera}); image data fix clocks only relative to each other`,
       warnings: result.warnings,
       elapsed_s: elapsed,

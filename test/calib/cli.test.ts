@@ -100,6 +100,10 @@ test('dvs calib: bad input exits 2 with a clear message', async (t) => {
   c = capture();
   assert.equal(await main(['calib', '--config', cfg, '--detections', det, '--out', join(dir, 'o')], c.io), 2);
   assert.match(c.err.join(''), /header must be "t,x,y"/);
+  writeFileSync(join(dir, 'beacon.csv'), 't,e,n\n1,2,3\n');
+  c = capture();
+  assert.equal(await main(['calib', '--config', cfg, '--detections', det, '--out', join(dir, 'o'), '--beacon', join(dir, 'beacon.csv')], c.io), 2);
+  assert.match(c.err.join(''), /beacon\.csv: line 1: header must be "t,e,n,u"/);
   c = capture();
   assert.equal(await main(['calib', '--config', join(dir, 'missing.yaml'), '--detections', det, '--out', join(dir, 'o')], c.io), 2);
   assert.match(c.err.join(''), /invalid config/);

@@ -90,3 +90,30 @@ test('calibrate: input errors are CalibInputError with the camera named', () => 
   assert.throws(() => calibrate([inputs[0]!, short]), /camera c2: only 5 samples/);
   assert.throws(() => calibrate(inputs, { referenceCamera: 'nope' }), /reference camera nope/);
 });
+
+test('calibrate with a beacon log and no approximate poses: ENU directly, beacon clock offset recovered', () => {
+  const { inputs, truth } = claimed(9);
+  const bare = inputs.map(({ approxPose: _a, ...c }) => c);
+  // The drone's own log: 5 Hz, 0.3 m noise, clock 7.3 s ahead of site time (truth clock of c1 = site time).
+  const rng = new Rng(3);
+  const t: number[] = [], enu: number[] = [];
+  for (let s = 95; s < 195; s += 0.2) {
+    const p = targetPath(s);
+    t.push(s + 7.3);
+    enu.push(p[0] + 0.3 * rng.normal(), p[1] + 0.3 * rng.normal(), p[2] + 0.3 * rng.normal());
+  }
+  const r = calibrate(bare, { beacon: { t: Float64Array.from(t), enu: Float64Array.from(enu) } });
+  assert.equal(r.frame, 'enu');
+  assert.ok(r.beacon);
+  // Site time is c1's configured clock, off by its claimed error: beacon offset = 7.3 s + that shift.
+  const ref = r.cameras.find((c) => c.id === r.referenceCamera)!;
+  const refIdx = r.cameras.indexOf(ref);
+  const shift = -(((1 + ref.clock.drift_ppm * 1e-6) * 145 + ref.clock.offset_ms / 1000) - truth[refIdx]!.clock.cameraTime(145));
+  assert.ok(Math.abs(r.beacon.offsetS - (7.3 - shift)) < 0.01, `beacon offset ${r.beacon.offsetS} vs ${7.3 - shift}`);
+  assert.ok(r.beacon.rmsM < 0.6, `beacon fit RMS ${r.beacon.rmsM} m`);
+  for (let i = 0; i < 4; i++) {
+    const p = r.cameras[i]!.pose.enu, q = truth[i]!.C;
+    const d = Math.hypot(p[0] - q[0]!, p[1] - q[1]!, p[2] - q[2]!);
+    assert.ok(d < 0.5, `${r.cameras[i]!.id}: ${d} m from the truth in ENU`);
+  }
+});
