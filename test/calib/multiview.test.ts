@@ -57,4 +57,8 @@ test('dataset 4 → dvs calib input: site.yaml loads, CSVs parse with t = frame 
   assert.equal(tr.t.length, 3834);
   assert.ok(Math.abs(tr.t[0]! - 553 / 25) < 1e-6);
   assert.ok(existsSync(join(out, 'sync-truth.json')));
+  // RTK log → beacon: 2475 rows in rtk.txt (wc -l), sample index / 5 Hz.
+  const b = readFileSync(join(out, 'beacon.csv'), 'utf8').trim().split('\n');
+  assert.equal(b.length, 1 + 2475);
+  assert.equal(b[2], '0.200,-101.7184,-76.5786,-18.8337');
 });
