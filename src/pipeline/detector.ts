@@ -5,9 +5,10 @@
  */
 import { PeakFinder, type CameraEvidence, type PeakOptions } from '../fusion/index.ts';
 import type { GreyFrame } from '../ingest/index.ts';
-import { BlobGrouper, MotionDetector, TrackletFilter, createBlobList, createMotionPixels, type BlobList, type MotionOptions, type MotionPixels, type PixelList, type TrackletOptions } from '../preprocess/index.ts';
+import type { PixelList } from '../preprocess/index.ts';
 import { createCpuProjector, createSnapshot, type ProjectorOptions, type VolumeSpec, type VoxelProjector, type VoxelSnapshot } from '../voxel/index.ts';
 import type { SiteCamera } from './cameras.ts';
+import { CameraFrontEnd, type FrontEndOptions } from './frontend.ts';
 
 export interface Detection {
   /** Site time, seconds. */
@@ -20,20 +21,13 @@ export interface Detection {
   refined: boolean;
 }
 
-export interface DetectorOptions {
+export interface DetectorOptions extends FrontEndOptions {
   /** Fusion runs every tickS seconds of site time (default 1/15 s). */
   tickS?: number;
-  motion?: Omit<MotionOptions, 'width' | 'height'>;
-  /** Cast one ray per 8-connected motion blob instead of one per pixel (default true). */
-  rayPerBlob?: boolean;
-  /**
-   * Image-plane tracklets between blobs and rays (default on; needs rayPerBlob): only blobs that
-   * continue a short constant-velocity chain are cast (src/preprocess/tracklets.ts). `false`
-   * casts every blob.
-   */
-  tracklets?: TrackletOptions | false;
   projector?: Omit<ProjectorOptions, 'volume'>;
   peaks?: PeakOptions;
+  /** `false`: frames arrive already processed per camera ({@link Detector.pushCast}; e.g. from worker threads). */
+  frontEnds?: boolean;
   /** Called after every fusion tick with that tick's detections (also when there are none). */
   onTick?: (t: number, detections: readonly Detection[]) => void;
 }
@@ -48,15 +42,10 @@ export interface DetectorStats {
 }
 
 export class Detector {
-  private readonly motion: MotionDetector[] = [];
-  private readonly pixels: MotionPixels[] = [];
+  /** Per camera index: the in-thread front end (absent when frames come pre-processed). */
+  private readonly frontEnds: (CameraFrontEnd | undefined)[] = [];
   /** Camera index (site config order) → position in `cameras`, looked up once per frame. */
   private readonly position: number[] = [];
-  private readonly blobbers: BlobGrouper[] = [];
-  private readonly blobs: BlobList[] = [];
-  private readonly rayPerBlob: boolean;
-  private readonly tracklets: (TrackletFilter | undefined)[] = [];
-  private readonly cast: PixelList[] = [];
   private readonly evidence: (CameraEvidence | undefined)[] = [];
   private readonly projector: VoxelProjector;
   private readonly snapshot: VoxelSnapshot;
@@ -70,21 +59,11 @@ export class Detector {
   constructor(private readonly cameras: SiteCamera[], volume: VolumeSpec, opts: DetectorOptions = {}) {
     this.tickS = opts.tickS ?? 1 / 15;
     this.onTick = opts.onTick;
-    this.rayPerBlob = opts.rayPerBlob ?? true;
     this.projector = createCpuProjector({ volume, ...opts.projector });
     for (const [i, c] of cameras.entries()) {
       this.position[c.index] = i;
-      const cam = c.camera;
-      const topK = opts.motion?.topK ?? 2000;
-      this.motion[c.index] = new MotionDetector({ ...opts.motion, width: cam.width, height: cam.height, topK });
-      this.pixels[c.index] = createMotionPixels(topK);
-      this.blobbers[c.index] = new BlobGrouper(cam.width, cam.height, topK);
-      this.blobs[c.index] = createBlobList(topK);
-      if (this.rayPerBlob && opts.tracklets !== false) {
-        this.tracklets[c.index] = new TrackletFilter(cam.width, cam.height, opts.tracklets || {});
-        this.cast[c.index] = createBlobList(topK);
-      }
-      this.projector.setCamera(c.index, cam);
+      if (opts.frontEnds !== false) this.frontEnds[c.index] = new CameraFrontEnd(c.camera.width, c.camera.height, opts);
+      this.projector.setCamera(c.index, c.camera);
     }
     this.snapshot = createSnapshot(opts.projector?.maxVoxels ?? 1 << 21);
     this.peaks = new PeakFinder(volume, opts.peaks);
@@ -93,39 +72,43 @@ export class Detector {
 
   /** Process one frame; returns the detections of every tick that this frame's time passed. */
   push(frame: GreyFrame): Detection[] {
+    const fe = this.frontEnds[frame.camIndex];
+    if (!fe) throw new RangeError(`frame from camera index ${frame.camIndex}, which has no front end here`);
+    // Ticks this frame passes are fused before its front end reuses the evidence lists.
     const out: Detection[] = [];
-    if (Number.isNaN(this.nextTick)) this.nextTick = Math.ceil(frame.siteTime / this.tickS) * this.tickS;
-    while (frame.siteTime >= this.nextTick) {
-      this.fuse(this.nextTick, out);
-      this.nextTick += this.tickS;
-    }
-    const md = this.motion[frame.camIndex];
-    const px = this.pixels[frame.camIndex];
-    const pos = this.position[frame.camIndex];
+    this.advance(frame.siteTime, out);
+    const cast = fe.process(frame.data, frame.cameraTime);
+    for (const d of this.pushCast(frame.camIndex, frame.cameraTime, frame.siteTime, cast, fe.evidence(), fe.pixels.count)) out.push(d);
+    return out;
+  }
+
+  /**
+   * One camera frame already through its front end: `cast` the pixels to cast as rays,
+   * `evidence` those fusion refines with (default `cast`), `motionPixels` for the statistics.
+   * Frames must come in site-time order across cameras.
+   */
+  pushCast(camIndex: number, cameraTime: number, siteTime: number, cast: PixelList, evidence: PixelList = cast, motionPixels = 0): Detection[] {
+    const out: Detection[] = [];
+    const pos = this.position[camIndex];
     const cam = pos === undefined ? undefined : this.cameras[pos];
-    if (!md || !px || !cam || pos === undefined) throw new RangeError(`frame from unknown camera index ${frame.camIndex}`);
-    md.process(frame.data, px);
-    let rays: PixelList = px;
-    if (this.rayPerBlob) {
-      const b = this.blobs[frame.camIndex]!;
-      this.blobbers[frame.camIndex]!.group(px, b);
-      rays = b;
-      const tf = this.tracklets[frame.camIndex];
-      if (tf) {
-        const c = this.cast[frame.camIndex]!;
-        tf.push(frame.cameraTime, b, c, md);
-        rays = c;
-      }
-    }
-    const r = this.projector.accumulate(frame.camIndex, frame.cameraTime, rays);
-    // Refinement looks for the cast rays' pixels near a peak (tracklet-confirmed when filtered).
-    const ev = this.tracklets[frame.camIndex] ? rays : px;
-    this.evidence[frame.camIndex] = { cam: cam.camera, count: ev.count, index: ev.index, energy: ev.energy };
+    if (!cam || pos === undefined) throw new RangeError(`frame from unknown camera index ${camIndex}`);
+    this.advance(siteTime, out);
+    const r = this.projector.accumulate(camIndex, cameraTime, cast);
+    this.evidence[camIndex] = { cam: cam.camera, count: evidence.count, index: evidence.index, energy: evidence.energy };
     this.stats.frames[pos] = this.stats.frames[pos]! + 1;
-    this.stats.motionPixels += px.count;
+    this.stats.motionPixels += motionPixels;
     this.stats.rays += r.rays;
     this.stats.steps += r.steps;
     return out;
+  }
+
+  /** Fuse every tick up to siteTime. */
+  private advance(siteTime: number, out: Detection[]): void {
+    if (Number.isNaN(this.nextTick)) this.nextTick = Math.ceil(siteTime / this.tickS) * this.tickS;
+    while (siteTime >= this.nextTick) {
+      this.fuse(this.nextTick, out);
+      this.nextTick += this.tickS;
+    }
   }
 
   /** The pixels cast as rays for a camera's latest frame (tracklet-confirmed when filtered). */
@@ -143,7 +126,7 @@ export class Detector {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    for (const m of this.motion) m?.close();
+    for (const f of this.frontEnds) f?.close();
     this.projector.close();
   }
 

@@ -11,7 +11,8 @@ import { cameraPositions } from '../tracking/index.ts';
 import { FileFrameSource, probeDuration, type GreyFrame } from '../ingest/index.ts';
 import { Progress } from '../util/progress.ts';
 import { siteCameras, SiteCameraError } from './cameras.ts';
-import { Detector, type DetectorOptions } from './detector.ts';
+import { Detector, type Detection, type DetectorOptions } from './detector.ts';
+import { WorkerCameraSource, type CastFrame } from './worker-source.ts';
 import { TrackStage } from './tracks.ts';
 
 export interface OfflineOptions extends DetectorOptions {
@@ -20,6 +21,20 @@ export interface OfflineOptions extends DetectorOptions {
   maxSeconds?: number;
   /** GeoJSON zones file: alerts.jsonl is written when given. */
   zonesPath?: string;
+  /**
+   * Run each camera's decoder and front end (motion, blobs, tracklets, track signatures) in a
+   * worker thread of its own (default true); the main thread then only projects, fuses and
+   * tracks. `false` runs everything in this thread (same detections).
+   */
+  workers?: boolean;
+}
+
+/** One camera's frame source as the merge loop sees it, in either mode. */
+interface Lane {
+  read(): Promise<{ siteTime: number } | null>;
+  /** Feed the head frame to the pipeline (and release it). */
+  apply(): Detection[];
+  close(): void;
 }
 
 export interface OfflineSummary {
@@ -51,8 +66,11 @@ export async function runOfflineDetect(cfg: SiteConfig, outDir: string, opts: Of
   const stage = new TrackStage({ cameras: cameraPositions(cfg), ...(zones ? { zones } : {}) });
   let trackUpdates = 0, alertCount = 0;
   const confirmed = new Set<number>();
+  const useWorkers = opts.workers ?? true;
+  let workerSources: WorkerCameraSource[] = [];
   const detector = new Detector(cams, cfg.site.volume, {
     ...opts,
+    frontEnds: !useWorkers,
     onTick: (t, dets) => {
       const r = stage.tick(t, dets);
       for (const u of r.tracks) {
@@ -62,11 +80,54 @@ export async function runOfflineDetect(cfg: SiteConfig, outDir: string, opts: Of
       for (const a of r.alerts) alertOut?.write(`${JSON.stringify(a)}\n`);
       trackUpdates += r.tracks.length;
       alertCount += r.alerts.length;
+      if (r.tracks.length > 0 && workerSources.length > 0) {
+        const live = stage.liveTracks();
+        for (const w of workerSources) w.setTracks(live);
+      }
     },
   });
-  const sources = cams.map((c) => new FileFrameSource({ path: c.file!, cameraId: c.id, camIndex: c.index, width: c.camera.width, height: c.camera.height, fps: c.fps, clock: c.camera.clock }));
+  const lanes: Lane[] = [];
+  if (useWorkers) {
+    workerSources = cams.map((c) => new WorkerCameraSource(c, opts));
+    for (const w of workerSources) {
+      let head: CastFrame | null = null;
+      lanes.push({
+        read: async () => (head = await w.read()),
+        apply: () => {
+          const f = head!;
+          stage.addSignatures(f.signatures);
+          return detector.pushCast(f.camIndex, f.cameraTime, f.siteTime, f.cast, f.cast, f.motionPixels);
+        },
+        close: () => w.close(),
+      });
+    }
+  } else {
+    for (const c of cams) {
+      const src = new FileFrameSource({ path: c.file!, cameraId: c.id, camIndex: c.index, width: c.camera.width, height: c.camera.height, fps: c.fps, clock: c.camera.clock });
+      let head: GreyFrame | null = null;
+      lanes.push({
+        read: async () => (head = await src.read()),
+        apply: () => {
+          const f = head!;
+          const dets = detector.push(f);
+          stage.observe(c.camera, f.siteTime, f.data, detector.lastCast(f.camIndex));
+          src.release(f);
+          return dets;
+        },
+        close: () => src.close(),
+      });
+    }
+  }
   const out = createWriteStream(join(outDir, 'detections.jsonl'));
-  const heads: (GreyFrame | null)[] = await Promise.all(sources.map((s) => s.read()));
+  let heads: ({ siteTime: number } | null)[];
+  try {
+    heads = await Promise.all(lanes.map((l) => l.read()));
+  } catch (e) {
+    for (const l of lanes) l.close();
+    detector.close();
+    stage.close();
+    throw e;
+  }
   // Expected frames for the progress display, from the containers' durations (no decoding).
   const durations = await Promise.all(cams.map((c) => probeDuration(c.file!).catch(() => null)));
   const expected = cams.reduce((a, c, i) => a + Math.min(durations[i] ?? 0, opts.maxSeconds ?? Infinity) * c.fps, 0);
@@ -82,16 +143,14 @@ export async function runOfflineDetect(cfg: SiteConfig, outDir: string, opts: Of
       if (opts.maxSeconds !== undefined && f.siteTime - (Number.isFinite(firstT) ? firstT : f.siteTime) > opts.maxSeconds) break;
       firstT = Math.min(firstT, f.siteTime);
       lastT = Math.max(lastT, f.siteTime);
-      for (const d of detector.push(f)) out.write(`${JSON.stringify(d)}\n`);
-      stage.observe(cams[k]!.camera, f.siteTime, f.data, detector.lastCast(f.camIndex));
-      sources[k]!.release(f);
-      heads[k] = await sources[k]!.read();
+      for (const d of lanes[k]!.apply()) out.write(`${JSON.stringify(d)}\n`);
+      heads[k] = await lanes[k]!.read();
       progress.tick();
     }
     for (const d of detector.flush()) out.write(`${JSON.stringify(d)}\n`);
   } finally {
     progress.finish();
-    for (const s of sources) s.close();
+    for (const l of lanes) l.close();
     detector.close();
     stage.close();
     const end = (w: NodeJS.WritableStream) => new Promise<void>((resolve, reject) => w.end((e?: Error | null) => (e ? reject(e) : resolve())));

@@ -58,6 +58,20 @@ test('dvs detect finds a drone seen by four cameras within a few metres of the t
   // The detection core's aim: ≤ 0.5 far-off detections per second, here ≤ 2 over the 3.4 s
   // counted. (Before image-plane tracklets: 34 with per-tile σ, 3 with one ray per blob.)
   assert.ok(far <= 2, `${far} far-off detections`);
+  // Tracks: the drone is one confirmed track near the truth.
+  const tracks = readFileSync(join(dir, 'det', 'tracks.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { t: number; track_id: number; status: string; enu: number[] });
+  const conf = tracks.filter((r) => r.status === 'confirmed');
+  assert.ok(conf.length > 20, `${conf.length} confirmed track updates`);
+  for (const r of conf) {
+    const p = at(r.t);
+    assert.ok(Math.hypot(r.enu[0]! - p[0]!, r.enu[1]! - p[1]!, r.enu[2]! - p[2]!) < 10, `track ${r.track_id} at t ${r.t} is near the drone`);
+  }
+  // The same pipeline with every camera's front end in this thread instead of a worker thread:
+  // byte-identical detections and tracks.
+  await runOfflineDetect(loadSiteConfig(join(dir, 'site.yaml')), join(dir, 'det-inline'), { quiet: true, workers: false });
+  for (const f of ['detections.jsonl', 'tracks.jsonl']) {
+    assert.equal(readFileSync(join(dir, 'det-inline', f), 'utf8'), readFileSync(join(dir, 'det', f), 'utf8'), `${f}: workers and in-thread agree`);
+  }
 });
 
 test('dvs detect refuses a broken config (exit 2, every mistake listed) and a camera without a file source', async (t) => {

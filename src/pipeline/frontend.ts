@@ -1,0 +1,62 @@
+/**
+ * The per-camera front end of the pipeline: grey frame → motion pixels → blobs → image-plane
+ * tracklets → the pixels to cast as rays. Independent per camera, so it runs in the caller's
+ * thread (Detector.push) or in one worker thread per camera (camera-worker.ts) with the same
+ * result.
+ */
+import { BlobGrouper, MotionDetector, TrackletFilter, createBlobList, createMotionPixels, type BlobList, type MotionOptions, type MotionPixels, type PixelList, type TrackletOptions } from '../preprocess/index.ts';
+
+export interface FrontEndOptions {
+  motion?: Omit<MotionOptions, 'width' | 'height'>;
+  /** Cast one ray per 8-connected motion blob instead of one per pixel (default true). */
+  rayPerBlob?: boolean;
+  /**
+   * Image-plane tracklets between blobs and rays (default on; needs rayPerBlob): only blobs that
+   * continue a short constant-velocity chain are cast (src/preprocess/tracklets.ts). `false`
+   * casts every blob.
+   */
+  tracklets?: TrackletOptions | false;
+}
+
+export class CameraFrontEnd {
+  readonly motion: MotionDetector;
+  readonly pixels: MotionPixels;
+  private readonly blobber: BlobGrouper | null;
+  private readonly blobs: BlobList | null;
+  private readonly tracklets: TrackletFilter | null;
+  private readonly cast: BlobList | null;
+
+  constructor(width: number, height: number, opts: FrontEndOptions = {}) {
+    const topK = opts.motion?.topK ?? 2000;
+    this.motion = new MotionDetector({ ...opts.motion, width, height, topK });
+    this.pixels = createMotionPixels(topK);
+    const perBlob = opts.rayPerBlob ?? true;
+    this.blobber = perBlob ? new BlobGrouper(width, height, topK) : null;
+    this.blobs = perBlob ? createBlobList(topK) : null;
+    this.tracklets = perBlob && opts.tracklets !== false ? new TrackletFilter(width, height, opts.tracklets || {}) : null;
+    this.cast = this.tracklets ? createBlobList(topK) : null;
+  }
+
+  /**
+   * One frame (`cameraTime` on the camera's clock, increasing). Returns the pixels to cast; the
+   * list is reused by the next call. With tracklets these are also the evidence for sub-voxel
+   * refinement; without, the motion pixels are (see {@link evidence}).
+   */
+  process(data: Uint8Array, cameraTime: number): PixelList {
+    this.motion.process(data, this.pixels);
+    if (!this.blobber || !this.blobs) return this.pixels;
+    this.blobber.group(this.pixels, this.blobs);
+    if (!this.tracklets || !this.cast) return this.blobs;
+    this.tracklets.push(cameraTime, this.blobs, this.cast, this.motion);
+    return this.cast;
+  }
+
+  /** The pixels fusion refines peaks with: the cast list with tracklets, else the motion pixels. */
+  evidence(): PixelList {
+    return this.cast ?? this.pixels;
+  }
+
+  close(): void {
+    this.motion.close();
+  }
+}
