@@ -102,9 +102,8 @@ export async function runCalibAcceptance(scenario: 'calib-flight' | 'spec-1km', 
       const o = [0, 0, 0];
       for (let k = 0; ; k++) {
         const tc = k / c.fps;
-        let s = cam.clock.siteTime(tc);
-        if (s > rows[rows.length - 1]!.t) break;
-        // Rolling shutter: the row that sees the target is exposed later; two fixed-point steps.
+        if (cam.clock.siteTime(tc) > rows[rows.length - 1]!.t) break;
+        // Rolling shutter: the row that sees the target is exposed later; fixed-point steps.
         let ok = false;
         let v = 0;
         for (let it = 0; it < 3; it++) {
@@ -112,10 +111,8 @@ export async function runCalibAcceptance(scenario: 'calib-flight' | 'spec-1km', 
           if (!p || !cam.projectInto(p[0], p[1], p[2], o)) { ok = false; break; }
           v = o[1]!; ok = true;
         }
-        void s;
         if (!ok || !cam.inImage(o[0]!, o[1]!)) continue;
         lines.push(`${tc.toFixed(6)},${(o[0]! + sigma * rng.normal()).toFixed(3)},${(o[1]! + sigma * rng.normal()).toFixed(3)}`);
-        s = 0;
       }
       writeFileSync(join(det, `${c.id}.csv`), `${lines.join('\n')}\n`);
     });

@@ -151,13 +151,11 @@ export class Projector {
     const Jc = this.Jc, Jk = this.Jk;
     Jc.fill(0);
     // ω: dq/dω = −[q]×
-    const q = [q0, q1, q2];
     const dqw = [[0, q2, -q1], [-q2, 0, q0], [q1, -q0, 0]];
     for (let c = 0; c < 3; c++) {
       Jc[I_W + c] = du[0]! * dqw[0]![c]! + du[1]! * dqw[1]![c]! + du[2]! * dqw[2]![c]!;
       Jc[P + I_W + c] = dv[0]! * dqw[0]![c]! + dv[1]! * dqw[1]![c]! + dv[2]! * dqw[2]![c]!;
     }
-    void q;
     // d(u,v)/dX = d(u,v)/dq · R ; dC = −that
     const gu = [0, 0, 0], gv = [0, 0, 0];
     for (let c = 0; c < 3; c++) {
