@@ -39,8 +39,25 @@ export interface PeakOptions {
   nmsRadiusVox?: number;
   /** At most this many peaks per call (default 16). */
   maxPeaks?: number;
-  /** Motion pixels within this distance of a peak's projection serve its refinement (default 3 px). */
+  /**
+   * Pixels serve a peak's refinement within this distance of the projection of the voxel's
+   * centre plus the voxel's own projected half-diagonal (0.87·voxel_m·fx/depth: 4 m at 1 km is
+   * 19 px at fx 5500), default 3 px; the strongest is taken per camera.
+   */
   refineSearchPx?: number;
+  /**
+   * Geometric consistency: after refinement every ray used must pass within this many pixels of
+   * the refined point (its distance to the ray × fx / range), default 4 (a target moves ~2–3 px
+   * between two cameras' unsynchronised frames at 1 km); the worst ray is dropped and the rest
+   * re-intersected while it is not.
+   */
+  maxRayErrorPx?: number;
+  /**
+   * Peaks whose refinement keeps fewer consistent rays are dropped (default 3; 0 keeps every
+   * peak, refined or not). A voxel of 4 m at 500 m spans 44 px of a 1080p camera with fx 5500,
+   * so three cameras' noise rays cross one far more often than three rays meet within pixels.
+   */
+  minConsistentRays?: number;
   /**
    * Absolute energy floor (default 15, about three cameras each seeing a 4–6σ pixel once in the
    * window; measured on the pipeline test rig: floor 12 → 50/51 ticks found and 26 far-off
@@ -79,6 +96,8 @@ export interface Peak {
   refined: boolean;
   /** RMS distance of the refined point to its rays, metres (NaN if not refined). */
   rayRmsM: number;
+  /** Rays that passed the consistency test (0 if not refined). */
+  rays: number;
 }
 
 export class PeakFinder {
@@ -88,13 +107,14 @@ export class PeakFinder {
   private readonly origins = new Float64Array(3 * 64);
   private readonly dirs = new Float64Array(3 * 64);
   private readonly weights = new Float64Array(64);
+  private readonly fxs = new Float64Array(64);
   private readonly uv = new Float64Array(3);
   private readonly ray = new Float64Array(3);
 
   constructor(private readonly volume: VolumeLike, opts: PeakOptions = {}) {
     this.o = {
       minSupport: opts.minSupport ?? 3, sigmaK: opts.sigmaK ?? 4, nmsRadiusVox: opts.nmsRadiusVox ?? 2, maxPeaks: opts.maxPeaks ?? 16,
-      refineSearchPx: opts.refineSearchPx ?? 3, minEnergy: opts.minEnergy ?? 15, minPopulation: opts.minPopulation ?? 200,
+      refineSearchPx: opts.refineSearchPx ?? 3, maxRayErrorPx: opts.maxRayErrorPx ?? 4, minConsistentRays: opts.minConsistentRays ?? 3, minEnergy: opts.minEnergy ?? 15, minPopulation: opts.minPopulation ?? 200,
       minFrames: opts.minFrames ?? 6, minPersistence: opts.minPersistence ?? 0, persistenceSupport: opts.persistenceSupport ?? opts.minSupport ?? 3,
     };
   }
@@ -158,46 +178,71 @@ export class PeakFinder {
       for (let b = 0; b < 32; b++) if ((s.maskHi[i]! >>> b) & 1) cameras.push(32 + b);
       const v = this.volume;
       const centre: [number, number, number] = [v.min[0]! + (x + 0.5) * v.voxel_m, v.min[1]! + (y + 0.5) * v.voxel_m, v.min[2]! + (z + 0.5) * v.voxel_m];
-      const peak: Peak = { enu: centre, energy: s.energy[i]!, cameras, voxel: [x, y, z], refined: false, rayRmsM: NaN };
+      const peak: Peak = { enu: centre, energy: s.energy[i]!, cameras, voxel: [x, y, z], refined: false, rayRmsM: NaN, rays: 0 };
       this.refine(peak, evidence);
+      if (peak.rays < this.o.minConsistentRays) continue;
       peaks.push(peak);
     }
     return peaks;
   }
 
   /**
-   * Sub-voxel position: in each contributing camera take the strongest motion pixel within
-   * `refineSearchPx` of the voxel centre's projection, and intersect those rays. Kept only when
-   * at least two cameras give a ray, the point is in front of all of them, and it stays within
-   * two voxels of the cell (else the voxel centre stands).
+   * Sub-voxel position: in each contributing camera take the strongest evidence pixel within
+   * refineSearchPx + the voxel's projected half-diagonal of the voxel centre's projection, intersect
+   * those rays, and drop the ray farthest from the point (in pixels at its range) while it is
+   * more than maxRayErrorPx off. Kept when at least two consistent rays remain, the point is in
+   * front of them and within two voxels of the cell (else the voxel centre stands, rays = 0).
    */
   private refine(peak: Peak, evidence: readonly (CameraEvidence | undefined)[]): void {
     let m = 0;
-    const maxD2 = this.o.refineSearchPx * this.o.refineSearchPx;
+    const half = 0.87 * this.volume.voxel_m;
+    const fxs = this.fxs;
     for (const c of peak.cameras) {
       const ev = evidence[c];
       if (!ev || !ev.cam.projectInto(peak.enu[0], peak.enu[1], peak.enu[2], this.uv)) continue;
-      const W = ev.cam.width, pu = this.uv[0]!, pv = this.uv[1]!;
-      let best = -1, bestE = -Infinity;
+      const W = ev.cam.width, pu = this.uv[0]!, pv = this.uv[1]!, depth = this.uv[2]!;
+      const r = this.o.refineSearchPx + (half * ev.cam.fx) / depth;
+      let best = -1, bestE = 0;
+      const r2 = r * r;
       for (let k = 0; k < ev.count; k++) {
         const idx = ev.index[k]!;
-        const du = (idx % W) - pu, dv = Math.floor(idx / W) - pv;
-        if (du * du + dv * dv <= maxD2 && ev.energy[k]! > bestE) { bestE = ev.energy[k]!; best = idx; }
+        const du = (idx % W) - pu, dv = Math.floor(idx / W) - pv, d2 = du * du + dv * dv;
+        if (d2 <= r2 && ev.energy[k]! > bestE) { best = idx; bestE = ev.energy[k]!; }
       }
+      this.weights[m] = bestE;
       if (best < 0 || !ev.cam.unprojectInto(best % W, Math.floor(best / W), this.ray)) continue;
       this.origins[3 * m] = ev.cam.C[0]!; this.origins[3 * m + 1] = ev.cam.C[1]!; this.origins[3 * m + 2] = ev.cam.C[2]!;
       this.dirs[3 * m] = this.ray[0]!; this.dirs[3 * m + 1] = this.ray[1]!; this.dirs[3 * m + 2] = this.ray[2]!;
-      this.weights[m] = bestE;
+      fxs[m] = ev.cam.fx;
       m++;
     }
-    if (m < 2) return;
-    const r = intersectRays(this.origins, this.dirs, this.weights, m);
     const lim = 2 * this.volume.voxel_m;
-    if (!r.ok || !r.inFront) return;
-    if (Math.abs(r.point[0] - peak.enu[0]) > lim || Math.abs(r.point[1] - peak.enu[1]) > lim || Math.abs(r.point[2] - peak.enu[2]) > lim) return;
-    peak.enu = r.point;
-    peak.refined = true;
-    peak.rayRmsM = r.rmsM;
+    while (m >= 2) {
+      const r = intersectRays(this.origins, this.dirs, this.weights, m);
+      if (!r.ok || !r.inFront) return;
+      // The ray farthest from the point, in pixels at the point's range.
+      let worst = -1, worstPx = this.o.maxRayErrorPx;
+      for (let j = 0; j < m; j++) {
+        const ox = r.point[0] - this.origins[3 * j]!, oy = r.point[1] - this.origins[3 * j + 1]!, oz = r.point[2] - this.origins[3 * j + 2]!;
+        const along = ox * this.dirs[3 * j]! + oy * this.dirs[3 * j + 1]! + oz * this.dirs[3 * j + 2]!;
+        const perp = Math.sqrt(Math.max(0, ox * ox + oy * oy + oz * oz - along * along));
+        const px = (perp * fxs[j]!) / Math.max(along, 1e-9);
+        if (px > worstPx) { worstPx = px; worst = j; }
+      }
+      if (worst < 0) {
+        if (Math.abs(r.point[0] - peak.enu[0]) > lim || Math.abs(r.point[1] - peak.enu[1]) > lim || Math.abs(r.point[2] - peak.enu[2]) > lim) return;
+        peak.enu = r.point;
+        peak.refined = true;
+        peak.rayRmsM = r.rmsM;
+        peak.rays = m;
+        return;
+      }
+      // Drop the worst ray: move the last one into its place.
+      m--;
+      for (let q = 0; q < 3; q++) { this.origins[3 * worst + q] = this.origins[3 * m + q]!; this.dirs[3 * worst + q] = this.dirs[3 * m + q]!; }
+      this.weights[worst] = this.weights[m]!;
+      fxs[worst] = fxs[m]!;
+    }
   }
 }
 

@@ -5,6 +5,7 @@
  */
 import { PeakFinder, type CameraEvidence, type PeakOptions } from '../fusion/index.ts';
 import type { GreyFrame } from '../ingest/index.ts';
+import type { Camera } from '../geometry/index.ts';
 import type { PixelList } from '../preprocess/index.ts';
 import { createCpuProjector, createSnapshot, type ProjectorOptions, type VolumeSpec, type VoxelProjector, type VoxelSnapshot } from '../voxel/index.ts';
 import type { SiteCamera } from './cameras.ts';
@@ -26,6 +27,8 @@ export interface DetectorOptions extends FrontEndOptions {
   tickS?: number;
   projector?: Omit<ProjectorOptions, 'volume'>;
   peaks?: PeakOptions;
+  /** Frames of each camera whose pixels serve sub-voxel refinement and its consistency test (default 2). */
+  evidenceFrames?: number;
   /** `false`: frames arrive already processed per camera ({@link Detector.pushCast}; e.g. from worker threads). */
   frontEnds?: boolean;
   /** Called after every fusion tick with that tick's detections (also when there are none). */
@@ -47,6 +50,8 @@ export class Detector {
   /** Camera index (site config order) → position in `cameras`, looked up once per frame. */
   private readonly position: number[] = [];
   private readonly evidence: (CameraEvidence | undefined)[] = [];
+  private readonly history: PixelList[][] = [];
+  private readonly evidenceFrames: number;
   private readonly projector: VoxelProjector;
   private readonly snapshot: VoxelSnapshot;
   private readonly peaks: PeakFinder;
@@ -59,6 +64,7 @@ export class Detector {
   constructor(private readonly cameras: SiteCamera[], volume: VolumeSpec, opts: DetectorOptions = {}) {
     this.tickS = opts.tickS ?? 1 / 15;
     this.onTick = opts.onTick;
+    this.evidenceFrames = opts.evidenceFrames ?? 2;
     this.projector = createCpuProjector({ volume, ...opts.projector });
     for (const [i, c] of cameras.entries()) {
       this.position[c.index] = i;
@@ -94,12 +100,30 @@ export class Detector {
     if (!cam || pos === undefined) throw new RangeError(`frame from unknown camera index ${camIndex}`);
     this.advance(siteTime, out);
     const r = this.projector.accumulate(camIndex, cameraTime, cast);
-    this.evidence[camIndex] = { cam: cam.camera, count: evidence.count, index: evidence.index, energy: evidence.energy };
+    this.setEvidence(camIndex, cam.camera, evidence);
     this.stats.frames[pos] = this.stats.frames[pos]! + 1;
     this.stats.motionPixels += motionPixels;
     this.stats.rays += r.rays;
     this.stats.steps += r.steps;
     return out;
+  }
+
+  /**
+   * Refinement evidence of a camera: its latest frame's pixels followed by the previous
+   * `evidenceFrames − 1` frames' (a faint target missing from one frame still has a pixel; the
+   * consistency test in fusion rejects one that moved too far meanwhile). Copied, since the
+   * front end reuses its lists.
+   */
+  private setEvidence(camIndex: number, camera: Camera, list: PixelList): void {
+    const hist = (this.history[camIndex] ??= []);
+    hist.unshift({ count: list.count, index: list.index.slice(0, list.count), energy: list.energy.slice(0, list.count) });
+    hist.length = Math.min(hist.length, this.evidenceFrames);
+    let n = 0;
+    for (const h of hist) n += h.count;
+    const index = new Uint32Array(n), energy = new Float32Array(n);
+    let o = 0;
+    for (const h of hist) { index.set(h.index, o); energy.set(h.energy, o); o += h.count; }
+    this.evidence[camIndex] = { cam: camera, count: n, index, energy };
   }
 
   /** Fuse every tick up to siteTime. */
