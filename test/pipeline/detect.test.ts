@@ -11,6 +11,8 @@ import { loadSiteConfig } from '../../src/config/index.ts';
 import { runOfflineDetect } from '../../src/pipeline/index.ts';
 import { main } from '../../src/cli/main.ts';
 import { tmpDir } from '../helpers/tmp.ts';
+import { EnuFrame } from '../../src/geometry/index.ts';
+import { writeFileSync } from 'node:fs';
 
 function rig() {
   const cam = (id: string, enu: number[], yaw: number, pitch: number) => ({
@@ -72,6 +74,22 @@ test('dvs detect finds a drone seen by four cameras within a few metres of the t
   for (const f of ['detections.jsonl', 'tracks.jsonl']) {
     assert.equal(readFileSync(join(dir, 'det-inline', f), 'utf8'), readFileSync(join(dir, 'det', f), 'utf8'), `${f}: workers and in-thread agree`);
   }
+  // Zone alerts through dvs detect --zones: a zone east of e = 0 (n 100–300 m, 0–120 m up) for
+  // drones and unknowns. The drone crosses e = 0 at t = 2.5 s by construction of its path; the
+  // track is confirmed by then, so one 'enter' alert, its interpolated crossing within ±0.3 s.
+  const frame = new EnuFrame({ lat: 47, lon: 8, alt_m: 400 });
+  const ll = (e: number, n: number) => { const g = frame.enuToGeodetic(e, n, 0); return [g.lon, g.lat]; };
+  writeFileSync(join(dir, 'zones.geojson'), JSON.stringify({ type: 'FeatureCollection', features: [{ type: 'Feature',
+    properties: { id: 'east', floor_m: 0, ceiling_m: 120, alert_on: ['enter', 'exit'], classes: ['drone', 'unknown'] },
+    geometry: { type: 'Polygon', coordinates: [[ll(0, 100), ll(100, 100), ll(100, 300), ll(0, 300), ll(0, 100)]] } }] }));
+  const io = { out: '', err: '', stdout(x: string) { this.out += x; }, stderr(x: string) { this.err += x; } };
+  assert.equal(await main(['detect', '--config', join(dir, 'site.yaml'), '--out', join(dir, 'det-zones'), '--zones', join(dir, 'zones.geojson'), '--quiet'], io), 0, io.err);
+  const alerts = readFileSync(join(dir, 'det-zones', 'alerts.jsonl'), 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { kind: string; zone: string; t: number; t_cross?: number });
+  const enters = alerts.filter((a) => a.kind === 'enter');
+  assert.equal(enters.length, 1, JSON.stringify(alerts));
+  assert.equal(enters[0]!.zone, 'east');
+  assert.ok(Math.abs((enters[0]!.t_cross ?? enters[0]!.t) - 2.5) <= 0.3, `entered at ${JSON.stringify(enters[0])}`);
+  assert.match(io.out, /, 1 alerts over/);
 });
 
 test('dvs detect refuses a broken config (exit 2, every mistake listed) and a camera without a file source', async (t) => {
