@@ -111,6 +111,11 @@ export class PeakFinder {
   private readonly uv = new Float64Array(3);
   private readonly ray = new Float64Array(3);
 
+  /** Distinct cameras a candidate needs. */
+  get minSupport(): number {
+    return this.o.minSupport;
+  }
+
   constructor(private readonly volume: VolumeLike, opts: PeakOptions = {}) {
     this.o = {
       minSupport: opts.minSupport ?? 3, sigmaK: opts.sigmaK ?? 4, nmsRadiusVox: opts.nmsRadiusVox ?? 2, maxPeaks: opts.maxPeaks ?? 16,

@@ -157,7 +157,8 @@ export class Detector {
   private fuse(t: number, out: Detection[]): void {
     this.stats.ticks++;
     const first = out.length;
-    this.projector.snapshot(t, this.snapshot);
+    // Only voxels with the support fusion requires are copied out (fusion's statistics use no others).
+    this.projector.snapshot(t, this.snapshot, this.peaks.minSupport);
     const ids = this.cameras;
     for (const p of this.peaks.find(this.snapshot, this.evidence)) {
       out.push({
