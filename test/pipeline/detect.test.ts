@@ -90,6 +90,13 @@ test('dvs detect finds a drone seen by four cameras within a few metres of the t
   assert.equal(enters[0]!.zone, 'east');
   assert.ok(Math.abs((enters[0]!.t_cross ?? enters[0]!.t) - 2.5) <= 0.3, `entered at ${JSON.stringify(enters[0])}`);
   assert.match(io.out, /, 1 alerts over/);
+  // A camera whose file is not a video: the run stops with an error naming the camera and the
+  // file (from its worker thread), the other workers are shut down, the process goes on.
+  const broken = join(dir, 'broken');
+  (await import('node:fs')).mkdirSync(broken);
+  writeFileSync(join(broken, 'site.yaml'), readFileSync(join(dir, 'site.yaml'), 'utf8').replaceAll('file:', `file:${dir}/`).replace(`file:${dir}/c4.mkv`, `file:${broken}/c4.mkv`));
+  writeFileSync(join(broken, 'c4.mkv'), 'not a video\n');
+  await assert.rejects(runOfflineDetect(loadSiteConfig(join(broken, 'site.yaml')), join(broken, 'out'), { quiet: true }), /camera c4: ffmpeg decoding .*c4\.mkv failed/);
 });
 
 test('dvs detect refuses a broken config (exit 2, every mistake listed) and a camera without a file source', async (t) => {
