@@ -114,6 +114,20 @@ export class AnnexBBuilder {
   }
 
   /** Concatenates the frame. A key frame missing parameter sets gets the stored ones first. */
+  /**
+   * The access unit when the frame is over: `ok` false when the frame was broken (packets lost),
+   * a fragment is unfinished, or its first slice does not start the picture (head lost, e.g. the
+   * stream was joined in the middle of a multi-slice frame).
+   */
+  finish(broken: boolean): { data: Uint8Array; keyframe: boolean; ok: boolean; width?: number; height?: number } {
+    const ok = !this.fragmentOpen && this.startsPicture;
+    if (broken) {
+      this.begin();
+      return { data: new Uint8Array(0), keyframe: false, ok: false };
+    }
+    return { ...this.end(), ok };
+  }
+
   end(): { data: Uint8Array; keyframe: boolean; width?: number; height?: number } {
     let prefix: Uint8Array[] = [];
     let extra = 0;

@@ -95,14 +95,7 @@ class H264Codec implements FrameCodec {
   }
 
   end(broken: boolean): { data: Uint8Array; keyframe: boolean; ok: boolean; width?: number; height?: number } {
-    // An unfinished fragment, or a first slice that does not start the picture (head lost,
-    // e.g. the stream was joined in the middle of a multi-slice frame).
-    const ok = !this.b.fragmentOpen && this.b.startsPicture;
-    if (broken) {
-      this.b.begin();
-      return { data: new Uint8Array(0), keyframe: false, ok: false };
-    }
-    return { ...this.b.end(), ok };
+    return this.b.finish(broken);
   }
 }
 
