@@ -214,23 +214,38 @@ export class MotionDetector {
     const f = k.frameView(), bg = k.backgroundView();
     const u0 = Math.max(0, Math.ceil(u - radius)), u1 = Math.min(W - 1, Math.floor(u + radius));
     const v0 = Math.max(0, Math.ceil(v - radius)), v1 = Math.min(H - 1, Math.floor(v + radius));
+    if (u0 > u1 || v0 > v1) return 0;
+    // The window's differences (one pixel of margin for the plus filter), restored once.
+    const wx0 = Math.max(0, u0 - 1), wx1 = Math.min(W - 1, u1 + 1), wy0 = Math.max(0, v0 - 1), wy1 = Math.min(H - 1, v1 + 1);
+    const ww = wx1 - wx0 + 1;
+    if (this.probeScratch.length < ww * (wy1 - wy0 + 1)) this.probeScratch = new Int16Array(ww * (wy1 - wy0 + 1));
+    const D = this.probeScratch;
+    for (let y = wy0; y <= wy1; y++) {
+      const upd = y % this.period === this.lastPhase;
+      for (let x = wx0, i = y * W + wx0, o = (y - wy0) * ww; x <= wx1; x++, i++, o++) {
+        const d = f[i]! - bg[i]!;
+        D[o] = upd ? (d > 0 ? d + 1 : d < 0 ? d - 1 : 0) : d;
+      }
+    }
     const r2 = radius * radius;
     let best = 0;
     for (let y = v0; y <= v1; y++) {
       for (let x = u0; x <= u1; x++) {
         if ((x - u) * (x - u) + (y - v) * (y - v) > r2) continue;
-        const i = y * W + x;
-        let s = 4 * this.diffBefore(f, bg, i, y);
-        if (x > 0) s += this.diffBefore(f, bg, i - 1, y);
-        if (x < W - 1) s += this.diffBefore(f, bg, i + 1, y);
-        if (y > 0) s += this.diffBefore(f, bg, i - W, y - 1);
-        if (y < H - 1) s += this.diffBefore(f, bg, i + W, y + 1);
+        const c = (y - wy0) * ww + (x - wx0);
+        let s = 4 * D[c]!;
+        if (x > 0) s += D[c - 1]!;
+        if (x < W - 1) s += D[c + 1]!;
+        if (y > 0) s += D[c - ww]!;
+        if (y < H - 1) s += D[c + ww]!;
         const z = (polarity === 0 ? Math.abs(s) : polarity > 0 ? s : -s) / this.tileSigmaE[(y >> this.shift) * this.tilesX + (x >> this.shift)]!;
-        if (z > best) { best = z; this.probeIndex = i; }
+        if (z > best) { best = z; this.probeIndex = y * W + x; }
       }
     }
     return best;
   }
+
+  private probeScratch = new Int16Array(64);
 
   /**
    * Signed z-score of the denoised difference at pixel `index` (v·width + u) of the last frame
