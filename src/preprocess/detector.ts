@@ -223,8 +223,7 @@ export class MotionDetector {
     for (let y = wy0; y <= wy1; y++) {
       const upd = y % this.period === this.lastPhase;
       for (let x = wx0, i = y * W + wx0, o = (y - wy0) * ww; x <= wx1; x++, i++, o++) {
-        const d = f[i]! - bg[i]!;
-        D[o] = upd ? (d > 0 ? d + 1 : d < 0 ? d - 1 : 0) : d;
+        D[o] = restored(f[i]! - bg[i]!, upd);
       }
     }
     const r2 = radius * radius;
@@ -258,11 +257,14 @@ export class MotionDetector {
     const x = index % W, y = (index - x) / W;
     if (!(y >= 0 && y < H)) return 0;
     const f = k.frameView(), bg = k.backgroundView();
-    let s = 4 * this.diffBefore(f, bg, index, y);
-    if (x > 0) s += this.diffBefore(f, bg, index - 1, y);
-    if (x < W - 1) s += this.diffBefore(f, bg, index + 1, y);
-    if (y > 0) s += this.diffBefore(f, bg, index - W, y - 1);
-    if (y < H - 1) s += this.diffBefore(f, bg, index + W, y + 1);
+    const P = this.period, ph = this.lastPhase;
+    // Row y took the Σ-Δ step iff y % P === ph; rows y ± 1 follow from it.
+    const mid = y % P === ph, up = (y + P - 1) % P === ph, down = (y + 1) % P === ph;
+    let s = 4 * restored(f[index]! - bg[index]!, mid);
+    if (x > 0) s += restored(f[index - 1]! - bg[index - 1]!, mid);
+    if (x < W - 1) s += restored(f[index + 1]! - bg[index + 1]!, mid);
+    if (y > 0) s += restored(f[index - W]! - bg[index - W]!, up);
+    if (y < H - 1) s += restored(f[index + W]! - bg[index + W]!, down);
     return s / this.tileSigmaE[(y >> this.shift) * this.tilesX + (x >> this.shift)]!;
   }
 
@@ -270,13 +272,6 @@ export class MotionDetector {
   probeIndex = -1;
   /** Rows v ≡ lastPhase (mod period) took a background step in the last frame. */
   private lastPhase = 0;
-
-  /** f − bg at pixel i (row y) against the background as it was before the last frame's step. */
-  private diffBefore(f: Uint8Array, bg: Uint8Array, i: number, y: number): number {
-    const d = f[i]! - bg[i]!;
-    if (y % this.period !== this.lastPhase) return d;
-    return d > 0 ? d + 1 : d < 0 ? d - 1 : 0;
-  }
 
   /** Forget the background: the next frames warm it up again. */
   reset(): void {
@@ -288,4 +283,9 @@ export class MotionDetector {
     this.impl?.close();
     this.impl = null;
   }
+}
+
+/** A difference against the background before a Σ-Δ step (see MotionDetector.probe), when `stepped`. */
+function restored(d: number, stepped: boolean): number {
+  return stepped ? (d > 0 ? d + 1 : d < 0 ? d - 1 : 0) : d;
 }
