@@ -9,7 +9,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { Camera, type CameraParams } from '../geometry/index.ts';
 import { FileFrameSource } from '../ingest/index.ts';
 import { CameraFrontEnd, type FrontEndOptions } from './frontend.ts';
-import { measureTracks, type LiveTrack } from './tracks.ts';
+import { measureTracks, type LiveTrack } from './signatures.ts';
 
 export interface CameraWorkerData {
   path: string;

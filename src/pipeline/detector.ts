@@ -135,9 +135,12 @@ export class Detector {
     }
   }
 
-  /** The pixels cast as rays for a camera's latest frame (tracklet-confirmed when filtered). */
+  /**
+   * The evidence pixels of a camera's latest frame alone (the cast list with tracklets), as a
+   * camera worker sees them when it measures track signatures.
+   */
   lastCast(camIndex: number): PixelList | undefined {
-    return this.evidence[camIndex];
+    return this.history[camIndex]?.[0];
   }
 
   /** Detections of the last tick after the final frame. */

@@ -1,18 +1,17 @@
 /**
  * After fusion: one stage that turns each tick's 3D detections into track updates (tracker),
- * labels them drone / bird / unknown (classifier, kinematic features today) and raises zone
- * alerts. Shared by offline `dvs detect` and, later, the live server.
+ * labels them drone / bird / unknown (classifier: kinematics and the image signatures measured
+ * in the camera frames) and raises zone alerts. Shared by offline `dvs detect` and, later, the live server.
  */
-import type { ZoneShape } from '../alerts/index.ts';
-import { AlertEngine, type Alert } from '../alerts/index.ts';
-import { TrackClassifier, measureSignature, type SignatureSample, type TrackClassifierOptions } from '../classify/index.ts';
+import { AlertEngine, type Alert, type ZoneShape } from '../alerts/index.ts';
+import { TrackClassifier, type TrackClassifierOptions } from '../classify/index.ts';
 import type { Camera } from '../geometry/index.ts';
-import { Tracker, type TrackRecord, type TrackerOptions, type Vec3 } from '../tracking/index.ts';
 import type { PixelList } from '../preprocess/index.ts';
+import { Tracker, type TrackRecord, type TrackerOptions, type Vec3 } from '../tracking/index.ts';
 import type { Detection } from './detector.ts';
+import { measureTracks, type LiveTrack, type TrackSignature } from './signatures.ts';
 
-/** Track position uncertainty used to find the target near its projection, metres. */
-const SNAP_M = 2;
+export type { LiveTrack, TrackSignature } from './signatures.ts';
 
 export interface TrackStageOptions {
   /** Camera centres (ENU) by id, for the detections' geometric covariance. */
@@ -91,46 +90,3 @@ export class TrackStage {
 }
 
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
-
-/** What a camera needs to know of a track to find it in its frames. */
-export interface LiveTrack {
-  track_id: number;
-  t: number;
-  enu: readonly number[];
-  vel: readonly number[];
-}
-
-export interface TrackSignature extends SignatureSample {
-  track_id: number;
-}
-
-/**
- * The image signature of every track in one camera frame: the track extrapolated to the frame's
- * site time, projected, snapped to the nearest pixel this camera cast within SNAP_M of it (a
- * track is a metre or two off: 5 px at 200 m), and its contrast and area measured against a
- * ring around it (the classifier's flicker and size features).
- */
-export function measureTracks(camera: Camera, siteTime: number, frame: Uint8Array, cast: PixelList | undefined, tracks: readonly LiveTrack[], uv = new Float64Array(3)): TrackSignature[] {
-  const out: TrackSignature[] = [];
-  for (const r of tracks) {
-    const dt = siteTime - r.t;
-    if (dt < -0.5 || dt > 1) continue;
-    const e = r.enu[0]! + r.vel[0]! * dt, n = r.enu[1]! + r.vel[1]! * dt, u = r.enu[2]! + r.vel[2]! * dt;
-    if (!camera.projectInto(e, n, u, uv) || !camera.inImage(uv[0]!, uv[1]!)) continue;
-    const rangeM = Math.hypot(e - camera.C[0]!, n - camera.C[1]!, u - camera.C[2]!);
-    let pu = uv[0]!, pv = uv[1]!;
-    if (cast) {
-      const lim = (SNAP_M * camera.fx) / rangeM + 2;
-      let best = lim * lim;
-      for (let k = 0; k < cast.count; k++) {
-        const idx = cast.index[k]!, cu = idx % camera.width, cv = (idx - cu) / camera.width;
-        const d2 = (cu - uv[0]!) ** 2 + (cv - uv[1]!) ** 2;
-        if (d2 < best) { best = d2; pu = cu; pv = cv; }
-      }
-    }
-    const m = measureSignature(frame, camera.width, camera.height, pu, pv);
-    if (!m) continue;
-    out.push({ track_id: r.track_id, camera: camera.id, t: siteTime, contrast: m.contrast, areaPx: m.areaPx, rangeM, focalPx: camera.fx });
-  }
-  return out;
-}

@@ -8,7 +8,7 @@ import type { PixelList } from '../preprocess/index.ts';
 import type { SiteCamera } from './cameras.ts';
 import type { CameraWorkerData, FromWorker, ToWorker } from './camera-worker.ts';
 import type { FrontEndOptions } from './frontend.ts';
-import type { LiveTrack, TrackSignature } from './tracks.ts';
+import type { LiveTrack, TrackSignature } from './signatures.ts';
 
 export interface CastFrame {
   camIndex: number;

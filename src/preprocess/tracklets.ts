@@ -89,6 +89,7 @@ export interface TrackletStats {
 }
 
 const CELL_SHIFT = 4; // 16 px grid cells for the gate search
+const CELL = 1 << CELL_SHIFT;
 const HIT_LEVELS = 16;
 const ALPHA = 0.7;
 
@@ -218,8 +219,8 @@ export class TrackletFilter {
       }
       // Nearest unclaimed blob inside the gate.
       const r2 = r * r;
-      const c0 = Math.max(0, Math.floor((qu - r) / 16)), c1 = Math.min(gx - 1, Math.floor((qu + r) / 16));
-      const d0 = Math.max(0, Math.floor((qv - r) / 16)), d1 = Math.min(gy - 1, Math.floor((qv + r) / 16));
+      const c0 = Math.max(0, Math.floor((qu - r) / CELL)), c1 = Math.min(gx - 1, Math.floor((qu + r) / CELL));
+      const d0 = Math.max(0, Math.floor((qv - r) / CELL)), d1 = Math.min(gy - 1, Math.floor((qv + r) / CELL));
       let best = -1, bestD2 = r2;
       for (let cy = d0; cy <= d1; cy++) {
         for (let cx = c0; cx <= c1; cx++) {
@@ -236,9 +237,8 @@ export class TrackletFilter {
         const z = probe.probe(qu, qv, this.gate, pol[i]!);
         const at = probe.probeIndex;
         if (z >= this.probeZ && at >= 0) {
-          const zu = at % W, zv = (at - zu) / W, ru = zu - qu, rv = zv - qv;
-          pu[i] = qu + ALPHA * ru; pv[i] = qv + ALPHA * rv;
-          vu[i] = vu[i]! + (this.beta * ru) / dt; vv[i] = vv[i]! + (this.beta * rv) / dt;
+          const zu = at % W, zv = (at - zu) / W;
+          this.correct(i, qu, qv, zu, zv, dt);
           misses[i] = 0;
           tl[i] = t;
           this.live[keep++] = i;
@@ -258,9 +258,7 @@ export class TrackletFilter {
       claimed[best] = 1;
       const zu = bu[best]!, zv = bv[best]!;
       if (hits[i]! >= 2) {
-        const ru = zu - qu, rv = zv - qv;
-        pu[i] = qu + ALPHA * ru; pv[i] = qv + ALPHA * rv;
-        vu[i] = vu[i]! + (this.beta * ru) / dt; vv[i] = vv[i]! + (this.beta * rv) / dt;
+        this.correct(i, qu, qv, zu, zv, dt);
       } else {
         vu[i] = (zu - pu[i]!) / dt; vv[i] = (zv - pv[i]!) / dt;
         pu[i] = zu; pv[i] = zv;
@@ -302,6 +300,13 @@ export class TrackletFilter {
     this.stats.emitted += m;
     this.stats.live = this.liveCount;
     return m;
+  }
+
+  /** α-β update of tracklet i, predicted at (qu, qv), by a position (zu, zv) dt seconds on. */
+  private correct(i: number, qu: number, qv: number, zu: number, zv: number, dt: number): void {
+    const ru = zu - qu, rv = zv - qv;
+    this.pu[i] = qu + ALPHA * ru; this.pv[i] = qv + ALPHA * rv;
+    this.vu[i] = this.vu[i]! + (this.beta * ru) / dt; this.vv[i] = this.vv[i]! + (this.beta * rv) / dt;
   }
 
   /** Whether tracklet i, now at (u, v), is at least minTravelPx from where it began. */
