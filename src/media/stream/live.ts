@@ -1,0 +1,480 @@
+/**
+ * One camera's live stream: a transport (UDP, RFC 4571 TCP or RTSP) feeding an
+ * `RtpReceiverCore`. Polls the core on its deadlines, sends receiver reports every
+ * `rtcpIntervalMs` and key-frame requests when the core asks, hands whole frames to `onFrame`,
+ * measures the stream (`metrics()`), and reports silence longer than `connectionTimeoutMs` as a
+ * lost connection. Reconnection policy is the stream manager's; a LiveStream can `connect()`
+ * again after `disconnect()`, keeping its cumulative metrics.
+ */
+import { checkRange, MediaError } from '../errors.ts';
+import type { MediaFrame } from '../frame.ts';
+import { receiverOptionsFromTrack, RtpReceiverCore, type LastSenderReport, type RtpReceiverOptions } from '../receiver.ts';
+import type { VideoCodec, VideoTrack } from '../sdp/media.ts';
+import { roundTripMs } from '../stats/receiver.ts';
+import { systemClock, Timer, type Clock } from '../transport/clock.ts';
+import { TransportError } from '../transport/errors.ts';
+import type { PortAllocator } from '../transport/ports.ts';
+import { newCounters, type RtpTransport, type TransportCounters, type TransportReady } from '../transport/types.ts';
+import { StreamMetricsWindow, type CounterSample, type WindowFigures } from './metrics.ts';
+import { describeSource, openTransport, type StreamSource } from './source.ts';
+
+export interface LiveStreamOptions {
+  /** Camera id, used in events. */
+  id: string;
+  source: StreamSource;
+  /** Codec of pushed RTP (no SDP). Default: 'mjpeg' for payload type 26, else 'h264' (config `rtp_config.codec`). */
+  codec?: VideoCodec;
+  /** Accept only this payload type (config `rtp_config.payload_type`). Default: any (RTSP: the SDP's). */
+  payloadType?: number | null;
+  /** Accept only this SSRC (config `rtp_config.ssrc`). Default: lock onto the first. */
+  ssrc?: number | null;
+  /** Jitter buffer playout delay, 50–200 ms. Default 100 (config `jitter_buffer_ms`). */
+  jitterBufferMs?: number;
+  /** Default 1500 (config `max_packet_size`). */
+  maxPacketSize?: number;
+  /** Send RTCP receiver reports and key-frame requests. Default true (config `network_qos.enable_rtcp`). */
+  enableRtcp?: boolean;
+  /** Receiver report period. Default 1000 ms (config `network_qos.rtcp_interval_ms`). */
+  rtcpIntervalMs?: number;
+  /** Key-frame request kind. Default 'pli' (RFC 4585); 'fir' is RFC 5104. */
+  keyframeRequest?: 'pli' | 'fir';
+  /** Silence (no accepted RTP) after which the connection is reported lost. Default 5000 ms (config `connection_timeout_ms`). */
+  connectionTimeoutMs?: number;
+  /** Window of the windowed metrics. Default 5000 ms. */
+  metricsWindowMs?: number;
+  /** Period of the counter samples behind the windowed metrics. Default 250 ms. */
+  sampleIntervalMs?: number;
+  /** Local address for UDP sockets. Default '0.0.0.0' (config `bind_address`). */
+  bindAddress?: string;
+  /** RTSP client port pairs (config `rtp_port_range`). Default: OS-chosen pairs. */
+  ports?: PortAllocator;
+  /** Nagle on TCP sockets. Default false (config `enable_nagle`). */
+  nagle?: boolean;
+  /** RTCP SSRC of this receiver. Default random. */
+  receiverSsrc?: number;
+  clock?: Clock;
+  /** Whole, decodable frames, in order. */
+  onFrame?: (frame: MediaFrame) => void;
+  onEvent?: (event: LiveStreamEvent) => void;
+}
+
+export type LiveStreamState = 'idle' | 'connecting' | 'waiting' | 'receiving' | 'lost' | 'closed';
+
+export type LiveStreamEvent =
+  | { type: 'ready'; id: string; carrier: TransportReady['carrier']; codec: VideoCodec | null; atMs: number }
+  | { type: 'receiving'; id: string; atMs: number }
+  | { type: 'lost'; id: string; reason: 'timeout' | 'transport'; message: string; atMs: number }
+  | { type: 'resolution'; id: string; width: number; height: number; previous: [number, number] | null; atMs: number }
+  | { type: 'codec'; id: string; codec: VideoCodec; previous: VideoCodec; atMs: number };
+
+export interface SenderReportInfo extends LastSenderReport {
+  ssrc: number;
+  clockRate: number;
+}
+
+export interface LiveStreamMetrics extends WindowFigures {
+  state: LiveStreamState;
+  codec: VideoCodec | null;
+  carrier: TransportReady['carrier'] | null;
+  ssrc: number | null;
+  /** RTT/2 from a reception report about an SR of ours (LSR/DLSR); null when unavailable. */
+  network_latency_ms: number | null;
+  resolution: [number, number] | null;
+  resolution_changes: number;
+  codec_switches: number;
+  /** Last RTCP sender report of the source (NTP/RTP pair on our clock), for the sync manager. */
+  last_sender_report: SenderReportInfo | null;
+  keyframe_requests: number;
+  /** Transport drops and sends, summed over every connection of this stream. */
+  transport: TransportCounters;
+  /** Receiver core rejects, summed over every session. */
+  rejected: { malformed: number; too_large: number; wrong_payload_type: number; wrong_ssrc: number; late: number; duplicates: number };
+  /** Clock time of the last accepted RTP packet, null before any. */
+  last_packet_ms: number | null;
+}
+
+interface Totals {
+  expected: number; received: number; bytes: number; framesDelivered: number; framesDropped: number;
+  malformed: number; tooLarge: number; wrongPt: number; wrongSsrc: number; late: number; duplicates: number; keyframeRequests: number;
+}
+
+const zeroTotals = (): Totals => ({
+  expected: 0, received: 0, bytes: 0, framesDelivered: 0, framesDropped: 0,
+  malformed: 0, tooLarge: 0, wrongPt: 0, wrongSsrc: 0, late: 0, duplicates: 0, keyframeRequests: 0,
+});
+
+export class LiveStream {
+  readonly id: string;
+  /** Source without credentials. */
+  readonly description: string;
+  private readonly o: Required<Pick<LiveStreamOptions, 'jitterBufferMs' | 'maxPacketSize' | 'enableRtcp' | 'rtcpIntervalMs' | 'keyframeRequest' | 'connectionTimeoutMs' | 'sampleIntervalMs' | 'bindAddress' | 'nagle' | 'receiverSsrc'>>;
+  private readonly opts: LiveStreamOptions;
+  private readonly clock: Clock;
+  private readonly window: StreamMetricsWindow;
+  private readonly timer: Timer;
+  private st: LiveStreamState = 'idle';
+  private transport: RtpTransport | null = null;
+  private transportBase: TransportCounters = newCounters();
+  private carrier: TransportReady['carrier'] | null = null;
+  private track: VideoTrack | null = null;
+  private core: RtpReceiverCore | null = null;
+  private corePt = -1;
+  private codec: VideoCodec | null = null;
+  private clockRate = 90000;
+  private base: Totals = zeroTotals();
+  private keyframeRequests = 0;
+  private codecSwitches = 0;
+  private resolution: [number, number] | null = null;
+  private resolutionChanges = 0;
+  private latencyMs: number | null = null;
+  private lastPacketAt: number | null = null;
+  private silenceFrom = 0;
+  private nextRtcpAt = Infinity;
+  private nextSampleAt = Infinity;
+  private rtpExt = 0;
+  private rtpLast: number | null = null;
+  private generation = 0;
+  /** Exceptions thrown by `onFrame` / `onEvent` (caught; the stream goes on). */
+  listenerErrors = 0;
+  lastListenerError: string | null = null;
+
+  constructor(opts: LiveStreamOptions) {
+    if (typeof opts.id !== 'string' || opts.id === '') throw new MediaError('MEDIA_OPTIONS', 'id must be a non-empty string');
+    this.opts = opts;
+    this.id = opts.id;
+    this.description = describeSource(opts.source);
+    this.o = {
+      jitterBufferMs: checkRange('jitterBufferMs', opts.jitterBufferMs ?? 100, 50, 200),
+      maxPacketSize: checkRange('maxPacketSize', opts.maxPacketSize ?? 1500, 64, 65535, true),
+      enableRtcp: opts.enableRtcp ?? true,
+      rtcpIntervalMs: checkRange('rtcpIntervalMs', opts.rtcpIntervalMs ?? 1000, 10, 600_000),
+      keyframeRequest: opts.keyframeRequest ?? 'pli',
+      connectionTimeoutMs: checkRange('connectionTimeoutMs', opts.connectionTimeoutMs ?? 5000, 1, 3_600_000),
+      sampleIntervalMs: checkRange('sampleIntervalMs', opts.sampleIntervalMs ?? 250, 10, 60_000),
+      bindAddress: opts.bindAddress ?? '0.0.0.0',
+      nagle: opts.nagle ?? false,
+      receiverSsrc: (opts.receiverSsrc ?? ((Math.random() * 0xffffffff) >>> 0 || 1)) >>> 0,
+    };
+    if (opts.payloadType != null) checkRange('payloadType', opts.payloadType, 0, 127, true);
+    if (opts.ssrc != null) checkRange('ssrc', opts.ssrc, 0, 0xffffffff, true);
+    this.clock = opts.clock ?? systemClock;
+    this.window = new StreamMetricsWindow({ windowMs: opts.metricsWindowMs ?? 5000 });
+    this.timer = new Timer(this.clock, () => this.tick());
+  }
+
+  get state(): LiveStreamState {
+    return this.st;
+  }
+
+  /** Opens the transport. Rejects with a TransportError (state back to 'idle'). */
+  async connect(): Promise<void> {
+    if (this.st === 'closed') throw new MediaError('MEDIA_STATE', `stream ${this.id} is closed`);
+    if (this.st !== 'idle') throw new MediaError('MEDIA_STATE', `stream ${this.id} is already ${this.st}`);
+    this.st = 'connecting';
+    const gen = ++this.generation;
+    const live = () => gen === this.generation;
+    let t: RtpTransport;
+    try {
+      t = await openTransport(this.opts.source, {
+        maxPacketSize: this.o.maxPacketSize, connectTimeoutMs: this.o.connectionTimeoutMs, nagle: this.o.nagle,
+        bindAddress: this.o.bindAddress, ports: this.opts.ports, clock: this.clock,
+      }, {
+        ready: (info) => live() && this.onReady(info),
+        rtp: (d, at) => live() && this.onRtp(d, at),
+        rtcp: (d, at) => live() && this.onRtcp(d, at),
+        closed: (e) => live() && this.onTransportClosed(e),
+      });
+    } catch (err) {
+      if (live()) this.st = 'idle';
+      throw err;
+    }
+    if (!live()) {
+      await t.close(); // disconnect() or close() while connecting
+      throw new TransportError('TRANSPORT_CLOSED', `stream ${this.id}: disconnected while connecting`);
+    }
+    this.transport = t;
+    const now = this.clock.now();
+    this.silenceFrom = now;
+    if (this.st === 'connecting') this.st = 'waiting';
+    this.nextRtcpAt = now + this.o.rtcpIntervalMs;
+    this.nextSampleAt = now;
+    this.schedule();
+  }
+
+  /** Closes the transport (RTSP: TEARDOWN); frames still held are delivered. Safe to repeat. */
+  async disconnect(): Promise<void> {
+    if (this.st === 'closed' || this.st === 'idle') return;
+    this.generation++;
+    this.st = 'idle';
+    this.timer.cancel();
+    this.retireCore(this.clock.now());
+    const t = this.transport;
+    this.transport = null;
+    if (t) {
+      await t.close();
+      this.addTransportCounters(t.counters);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.st === 'closed') return;
+    await this.disconnect();
+    this.st = 'closed';
+  }
+
+  metrics(): LiveStreamMetrics {
+    const now = this.clock.now();
+    const cur = this.sample(now);
+    const t = this.transport ? this.sumTransport(this.transport.counters) : { ...this.transportBase };
+    const tot = this.totals();
+    const sr = this.core?.lastSenderReport ?? null;
+    return {
+      state: this.st,
+      codec: this.codec,
+      carrier: this.carrier,
+      ssrc: this.core?.sourceSsrc ?? null,
+      ...this.window.figures(now, cur),
+      network_latency_ms: this.latencyMs,
+      resolution: this.resolution ? [this.resolution[0], this.resolution[1]] : null,
+      resolution_changes: this.resolutionChanges,
+      codec_switches: this.codecSwitches,
+      last_sender_report: sr && this.core?.sourceSsrc != null ? { ...sr, ssrc: this.core.sourceSsrc, clockRate: this.clockRate } : null,
+      keyframe_requests: this.keyframeRequests,
+      transport: t,
+      rejected: {
+        malformed: tot.malformed, too_large: tot.tooLarge, wrong_payload_type: tot.wrongPt, wrong_ssrc: tot.wrongSsrc,
+        late: tot.late, duplicates: tot.duplicates,
+      },
+      last_packet_ms: this.lastPacketAt,
+    };
+  }
+
+  // ------------------------------------------------------------------ transport callbacks
+
+  private onReady(info: TransportReady): void {
+    const now = this.clock.now();
+    this.retireCore(now); // a new session (RTSP fallback): its sequence numbers start afresh
+    this.carrier = info.carrier;
+    this.track = info.track;
+    if (info.track) this.setCore(this.newCore(receiverOptionsFromTrack(info.track), info.track.payloadType), now);
+    this.emit({ type: 'ready', id: this.id, carrier: info.carrier, codec: info.track?.codec ?? this.opts.codec ?? null, atMs: now });
+  }
+
+  private onRtp(data: Uint8Array, at: number): void {
+    const pt = data.length > 1 ? data[1]! & 0x7f : -1;
+    if (!this.core) this.setCore(this.pushedCore(pt), at);
+    else if (!this.track && this.opts.codec === undefined && this.opts.payloadType == null && pt !== this.corePt && (pt === 26) !== (this.corePt === 26)) {
+      // Pushed RTP without a configured codec switched between JPEG (static PT 26) and a dynamic type.
+      this.retireCore(at);
+      this.setCore(this.pushedCore(pt), at);
+    }
+    const core = this.core!;
+    const r = core.pushRtp(data, at);
+    if (r === 'accepted' || r === 'duplicate' || r === 'late' || r === 'reset') {
+      this.lastPacketAt = at;
+      if (this.st === 'waiting' || this.st === 'lost' || this.st === 'connecting') {
+        this.st = 'receiving';
+        this.emit({ type: 'receiving', id: this.id, atMs: at });
+      }
+      if (r === 'reset') this.window.resetFrames();
+    }
+    const d = core.nextDeadline();
+    if (d !== null) this.timer.arm(d);
+  }
+
+  private onRtcp(data: Uint8Array, at: number): void {
+    if (!this.core) return;
+    for (const p of this.core.pushRtcp(data, at)) {
+      if (p.type !== 'rr' && p.type !== 'sr') continue;
+      for (const b of p.reports) {
+        if (b.ssrc !== this.o.receiverSsrc) continue;
+        // RFC 3550 §6.4.1: only meaningful for a report about an SR of ours (we send RRs, so
+        // this stays null unless a peer reports LSR for us anyway).
+        const rtt = roundTripMs(b, Date.now());
+        if (rtt !== null) this.latencyMs = rtt / 2;
+      }
+    }
+  }
+
+  private onTransportClosed(e: TransportError): void {
+    if (this.st === 'idle' || this.st === 'closed') return;
+    this.st = 'lost';
+    this.emit({ type: 'lost', id: this.id, reason: 'transport', message: e.message, atMs: this.clock.now() });
+  }
+
+  // ------------------------------------------------------------------ timers
+
+  private tick(): void {
+    if (!this.transport || this.st === 'idle' || this.st === 'closed') return;
+    const now = this.clock.now();
+    if (this.core) this.pollCore(now);
+    if (now >= this.nextRtcpAt) {
+      if (this.o.enableRtcp && this.core && this.core.sourceSsrc !== null) this.transport.sendRtcp(this.core.buildReceiverReport(now));
+      this.nextRtcpAt = Math.max(this.nextRtcpAt + this.o.rtcpIntervalMs, now + 1);
+    }
+    if (now >= this.nextSampleAt) {
+      this.window.addSample(this.sample(now));
+      this.nextSampleAt = Math.max(this.nextSampleAt + this.o.sampleIntervalMs, now + 1);
+    }
+    if ((this.st === 'waiting' || this.st === 'receiving') && now - (this.lastPacketAt ?? this.silenceFrom) >= this.o.connectionTimeoutMs
+      && now - this.silenceFrom >= this.o.connectionTimeoutMs) {
+      this.st = 'lost';
+      const since = this.lastPacketAt !== null && this.lastPacketAt >= this.silenceFrom ? 'since the last packet' : 'since connecting';
+      this.emit({ type: 'lost', id: this.id, reason: 'timeout', message: `no RTP for ${this.o.connectionTimeoutMs} ms ${since}`, atMs: now });
+    }
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (!this.transport || this.st === 'idle' || this.st === 'closed') return;
+    let at = Math.min(this.nextRtcpAt, this.nextSampleAt);
+    const d = this.core?.nextDeadline();
+    if (d != null) at = Math.min(at, d);
+    if (this.st === 'waiting' || this.st === 'receiving') {
+      at = Math.min(at, Math.max(this.lastPacketAt ?? this.silenceFrom, this.silenceFrom) + this.o.connectionTimeoutMs);
+    }
+    this.timer.arm(at);
+  }
+
+  private pollCore(now: number): void {
+    const core = this.core!;
+    const r = core.poll(now);
+    for (const f of r.frames) this.onFrame(f, now);
+    if (r.requestKeyframe && this.o.enableRtcp && this.transport) {
+      this.transport.sendRtcp(core.buildKeyframeRequest(this.o.keyframeRequest));
+      this.keyframeRequests++;
+    }
+  }
+
+  private onFrame(f: MediaFrame, now: number): void {
+    if (this.rtpLast === null) this.rtpExt = f.timestamp;
+    else this.rtpExt += (f.timestamp - this.rtpLast) | 0; // signed 32-bit step: wrap-safe
+    this.rtpLast = f.timestamp;
+    this.window.addFrame(f.arrivalMs ?? now, this.rtpExt, this.clockRate);
+    if (f.width !== undefined && f.height !== undefined) {
+      const prev = this.resolution;
+      if (!prev || prev[0] !== f.width || prev[1] !== f.height) {
+        this.resolution = [f.width, f.height];
+        if (prev) {
+          this.resolutionChanges++;
+          this.emit({ type: 'resolution', id: this.id, width: f.width, height: f.height, previous: prev, atMs: now });
+        }
+      }
+    }
+    try {
+      this.opts.onFrame?.(f);
+    } catch (err) {
+      this.noteListenerError(err); // a consumer's fault must not stop the stream
+    }
+  }
+
+  // ------------------------------------------------------------------ receiver cores
+
+  private pushedCore(pt: number): RtpReceiverCore {
+    const codec: VideoCodec = this.opts.codec ?? (pt === 26 ? 'mjpeg' : 'h264');
+    return this.newCore({ codec, payloadType: this.opts.payloadType ?? null }, pt);
+  }
+
+  private newCore(base: RtpReceiverOptions, pt: number): RtpReceiverCore {
+    this.corePt = pt;
+    return new RtpReceiverCore({
+      ...base,
+      ...(this.opts.payloadType != null ? { payloadType: this.opts.payloadType } : {}),
+      ssrc: this.opts.ssrc ?? null,
+      jitterBufferMs: this.o.jitterBufferMs,
+      maxPacketSize: Math.max(64, this.o.maxPacketSize),
+      receiverSsrc: this.o.receiverSsrc,
+    });
+  }
+
+  private setCore(core: RtpReceiverCore, now: number): void {
+    const prev = this.codec;
+    this.core = core;
+    this.codec = core.codec;
+    this.clockRate = this.track?.clockRate ?? 90000;
+    this.rtpLast = null;
+    this.window.resetFrames();
+    if (prev !== null && prev !== core.codec) {
+      this.codecSwitches++;
+      this.emit({ type: 'codec', id: this.id, codec: core.codec, previous: prev, atMs: now });
+    }
+  }
+
+  /** Delivers what the core still holds and folds its counters into the stream's totals. */
+  private retireCore(now: number): void {
+    const core = this.core;
+    if (!core) return;
+    const r = core.poll(now + 60_000);
+    for (const f of r.frames) this.onFrame(f, now);
+    const s = core.statistics();
+    const c = core.counters;
+    const j = core.jitterStats();
+    const b = this.base;
+    b.expected += s.expected;
+    b.received += s.received;
+    b.bytes += c.bytes;
+    b.framesDelivered += c.framesDelivered;
+    b.framesDropped += c.framesDropped;
+    b.malformed += c.malformed;
+    b.tooLarge += c.tooLarge;
+    b.wrongPt += c.wrongPayloadType;
+    b.wrongSsrc += c.wrongSsrc;
+    b.late += j.late;
+    b.duplicates += j.duplicates;
+    this.core = null;
+  }
+
+  private totals(): Totals {
+    const t = { ...this.base };
+    const core = this.core;
+    if (core) {
+      const s = core.statistics();
+      const c = core.counters;
+      const j = core.jitterStats();
+      t.expected += s.expected;
+      t.received += s.received;
+      t.bytes += c.bytes;
+      t.framesDelivered += c.framesDelivered;
+      t.framesDropped += c.framesDropped;
+      t.malformed += c.malformed;
+      t.tooLarge += c.tooLarge;
+      t.wrongPt += c.wrongPayloadType;
+      t.wrongSsrc += c.wrongSsrc;
+      t.late += j.late;
+      t.duplicates += j.duplicates;
+    }
+    return t;
+  }
+
+  private sample(now: number): CounterSample {
+    const t = this.totals();
+    const s = this.core?.statistics();
+    return {
+      t: now, expected: t.expected, received: t.received, bytes: t.bytes, framesDelivered: t.framesDelivered, framesDropped: t.framesDropped,
+      jitterMs: s && s.received >= 2 ? s.jitterMs : null,
+    };
+  }
+
+  private sumTransport(c: TransportCounters): TransportCounters {
+    const out = { ...this.transportBase };
+    for (const k of Object.keys(out) as (keyof TransportCounters)[]) out[k] += c[k];
+    return out;
+  }
+
+  private addTransportCounters(c: TransportCounters): void {
+    this.transportBase = this.sumTransport(c);
+  }
+
+  private emit(e: LiveStreamEvent): void {
+    try {
+      this.opts.onEvent?.(e);
+    } catch (err) {
+      this.noteListenerError(err);
+    }
+  }
+
+  private noteListenerError(err: unknown): void {
+    this.listenerErrors++;
+    this.lastListenerError = err instanceof Error ? err.message : String(err);
+  }
+}
