@@ -1,7 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { createWebhookNotifier, WebhookNotifier, type WebhookRetry } from '../../src/media/health/index.ts';
 
@@ -161,4 +166,65 @@ test('webhook: disabled when webhook_url is "" (site.yaml default); bad options 
   assert.throws(() => new WebhookNotifier({ url: 'ftp://x', secret: SECRET }), /http or https/);
   assert.throws(() => new WebhookNotifier({ url: 'http://127.0.0.1:1/', secret: '' }), /secret/);
   assert.throws(() => new WebhookNotifier({ url: 'http://127.0.0.1:1/', secret: SECRET, maxAttempts: 0 }), /maxAttempts/);
+});
+
+test('webhook: close({drainMs}) waits for the queued deliveries before closing', async () => {
+  const s = await server((_k, res) => { setTimeout(() => res.writeHead(200).end(), 30); });
+  const n = new WebhookNotifier({ url: s.url, secret: SECRET });
+  for (const e of ['a', 'b', 'c']) n.notify(e, {});
+  await n.close({ drainMs: 10000 });
+  assert.deepEqual(s.got.map((g) => g.headers['x-dvs-event']), ['a', 'b', 'c']);
+  assert.equal(n.stats.delivered, 3);
+  assert.equal(n.stats.cancelled, 0);
+  await s.close();
+});
+
+function haveOpenssl(): boolean {
+  try {
+    execFileSync('openssl', ['version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+test('webhook over https with a private CA (self-signed loopback certificate made by openssl)', { skip: haveOpenssl() ? false : 'openssl not installed' }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dvs-hook-'));
+  try {
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
+      '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
+    const cert = readFileSync(join(dir, 'cert.pem'));
+    const bodies: Buffer[] = [];
+    const sigs: string[] = [];
+    const srv = https.createServer({ key: readFileSync(join(dir, 'key.pem')), cert }, (req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        bodies.push(Buffer.concat(chunks));
+        sigs.push(String(req.headers['x-dvs-signature']));
+        res.writeHead(200).end();
+      });
+    });
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    const url = `https://127.0.0.1:${(srv.address() as AddressInfo).port}/hook`;
+    // Without the CA the certificate is refused (a network error: retried, then failed).
+    const strict = new WebhookNotifier({ url, secret: SECRET, maxAttempts: 1 });
+    const reasons: string[] = [];
+    strict.on('failed', (e) => reasons.push(e.reason));
+    strict.notify('x', {});
+    await strict.idle();
+    assert.equal(strict.stats.failed, 1);
+    assert.match(reasons[0]!, /SELF_SIGNED|CERT|UNABLE/i);
+    const n = new WebhookNotifier({ url, secret: SECRET, tls: { ca: cert } });
+    n.notify('stream.degraded', { stream_id: 'cam03' });
+    await n.idle();
+    assert.equal(n.stats.delivered, 1);
+    assert.equal(sigs[0], `sha256=${createHmac('sha256', SECRET).update(bodies[0]!).digest('hex')}`);
+    await n.close();
+    await strict.close();
+    srv.closeAllConnections();
+    await new Promise<void>((r) => srv.close(() => r()));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -97,3 +97,27 @@ test('HealthMonitor: a throwing listener is counted and does not stop the others
   m.close();
   assert.throws(() => m.update('cam02', 50, 20), /closed/);
 });
+
+test('settings from site.yaml: thresholds, metrics and health_threshold reach the scorer and the monitor', async () => {
+  const { parseSiteConfig } = await import('../../src/config/index.ts');
+  const { healthSettingsFromConfig } = await import('../../src/media/health/index.ts');
+  const yaml = [
+    'site:', '  origin: {lat: 47.0, lon: 8.0, alt_m: 400}', '  volume: {min: [-500, -200, 0], max: [1500, 1800, 400], voxel_m: 4}',
+    'media_server:', '  load_balancing: {health_threshold: 60}',
+    'cameras:', '  - {id: a, source: "file:a.mkv"}',
+    'monitoring:', '  stream_health:', '    metrics: [packet_loss_rate, jitter_ms]',
+    '    thresholds: {packet_loss_rate: 0.02, jitter_ms: 20}', '    alerting: {webhook_url: "http://127.0.0.1:9/hook"}', '',
+  ].join('\n');
+  const cfg = parseSiteConfig(yaml);
+  assert.ok(cfg.ok);
+  const s = healthSettingsFromConfig(cfg.value);
+  assert.deepEqual(s.thresholds, { packet_loss_rate: 0.02, jitter_ms: 20, frame_drop_rate: 0.1, network_latency_ms: 200 });
+  assert.equal(s.webhookUrl, 'http://127.0.0.1:9/hook');
+  const h = healthScore({ ...perfect, packetLossRate: 0.01, jitterMs: { current: 30, min: 0, max: 0, mean: 0 }, frameDropRate: 0.5, codecSwitches: 1 }, s.thresholds, s.score);
+  // Only loss (0.01/0.02 → 75) and jitter (30/20 → 25) count: M = (225 + 50)/5 = 55, cap 25 + 40 = 65 → 55.
+  near(h.score, 55);
+  const m = new HealthMonitor({ ...s.monitor, minDwellMs: 0 });
+  assert.equal(m.update('a', 59, 0)?.type, 'degraded');
+  assert.equal(m.update('a', 69, 1), null); // recovery needs 60 + 10
+  assert.equal(m.update('a', 70, 2)?.type, 'recovered');
+});

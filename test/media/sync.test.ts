@@ -229,3 +229,16 @@ test('master follows a HealthMonitor through healthOf: a healthy master is kept,
   now = 1010;
   assert.equal(sync.getSynchronizedFrames(0).master, 'cam02');
 });
+
+test('sender reports: one report with a 100 ms NTP glitch does not bend the Theil–Sen fit; one report gives 100 ppm·Δt uncertainty', () => {
+  const m = new ClockMapper();
+  m.onSenderReport(sr(T0, rtpAt(5000, 0)));
+  // One report: rate assumed nominal, uncertainty = 100 ppm of the 10 s extrapolation = 1 ms (⊕ half a tick).
+  const one = m.captureTime(rtpAt(5000, 10))!;
+  assert.ok(Math.abs(one.captureMs - (T0 + 10000)) < 1e-6);
+  assert.ok(Math.abs(one.uncertaintyMs - Math.hypot(1, 1000 / 90000 / 2)) < 1e-6);
+  for (let t = 1; t <= 10; t++) m.onSenderReport(sr(T0 + t * 1000 + (t === 5 ? 100 : 0), rtpAt(5000, t, 20)));
+  assert.equal(m.srResets, 0);
+  assert.ok(Math.abs(m.driftPpm! - 20) < 1, `drift ${m.driftPpm}`);
+  assert.ok(Math.abs(m.captureTime(rtpAt(5000, 7, 20))!.captureMs - (T0 + 7000)) < 0.05);
+});

@@ -11,3 +11,4 @@ export {
   type WebhookRetry, type WebhookStats,
 } from './webhook.ts';
 export { TypedEmitter, type Listener } from './emitter.ts';
+export { healthSettingsFromConfig, type HealthSettings } from './config.ts';

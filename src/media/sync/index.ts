@@ -6,3 +6,4 @@ export {
   type MasterChange, type StreamOffset, type SyncedFrame, type SyncFrameInput, type SyncGroup, type SyncManagerEvents,
   type SyncManagerOptions, type SyncSlot,
 } from './manager.ts';
+export { syncOptionsFromConfig } from './config.ts';
