@@ -91,6 +91,11 @@ test('RFC 7273: ts-refclk ptp / ntp with mediaclk:direct map RTP straight to UTC
     assert.equal(m.referenceClock, ref.slice(0, 3));
     sync.close();
   }
+  // A 'local' reference clock says nothing absolute: no RFC 7273 mapping, arrival fallback instead.
+  const local = new ClockMapper({ mediaClock: { kind: 'direct', offset: 0 }, refClocks: [{ source: 'local', parameters: '' }] });
+  local.onArrival(1000, T0);
+  assert.equal(local.method, 'arrival');
+  assert.equal(local.referenceClock, null);
 });
 
 /** Two cameras capturing at the same instants (30 fps, shared time) with SRs every second. */
@@ -241,4 +246,13 @@ test('sender reports: one report with a 100 ms NTP glitch does not bend the Thei
   assert.equal(m.srResets, 0);
   assert.ok(Math.abs(m.driftPpm! - 20) < 1, `drift ${m.driftPpm}`);
   assert.ok(Math.abs(m.captureTime(rtpAt(5000, 7, 20))!.captureMs - (T0 + 7000)) < 0.05);
+});
+
+test('worked example (docs): two SRs 10 s apart, 900 045 ticks → +50 ppm; RTP 1 450 000 was captured 4999.750 ms after the first', () => {
+  const m = new ClockMapper();
+  m.onSenderReport(sr(T0, 1_000_000));
+  m.onSenderReport(sr(T0 + 10_000, 1_900_045));
+  assert.ok(Math.abs(m.driftPpm! - 50) < 1e-3);
+  // By hand: 450 000 ticks · 10 000 ms / 900 045 ticks = 4999.7500 ms.
+  assert.ok(Math.abs(m.captureTime(1_450_000)!.captureMs - (T0 + 4999.75)) < 0.001);
 });

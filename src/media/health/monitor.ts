@@ -77,7 +77,8 @@ export class HealthMonitor extends TypedEmitter<HealthMonitorEvents> {
    */
   update(streamId: string, health: HealthScore | number, nowMs: number = this.now()): HealthTransition | null {
     if (this.closed) throw new MediaError('MEDIA_STATE', 'HealthMonitor is closed');
-    const score = typeof health === 'number' ? health : health.score;
+    const raw = typeof health === 'number' ? health : health.score;
+    const score = Number.isNaN(raw) ? 0 : Math.min(100, Math.max(0, raw)); // NaN counts as dead
     const detail = typeof health === 'number' ? null : health;
     let e = this.entries.get(streamId);
     if (!e) {
