@@ -256,3 +256,32 @@ test('worked example (docs): two SRs 10 s apart, 900 045 ticks → +50 ppm; RTP 
   // By hand: 450 000 ticks · 10 000 ms / 900 045 ticks = 4999.7500 ms.
   assert.ok(Math.abs(m.captureTime(1_450_000)!.captureMs - (T0 + 4999.75)) < 0.001);
 });
+
+test('robustness: 20 000 random frames and reports (NaN, huge jumps, wraps) never throw; outputs are finite or null', () => {
+  const rng = new Rng(2026);
+  const sync = new SyncManager<number>({ ringSize: 64 });
+  for (const id of ['a', 'b', 'c']) sync.addStream(id, { arrivalWindow: 64 }, 0);
+  const pick = (): number => {
+    const r = rng.next();
+    if (r < 0.02) return NaN;
+    if (r < 0.3) return Math.floor(rng.next() * WRAP);
+    return (1e6 + Math.floor(rng.next() * 9000)) >>> 0;
+  };
+  for (let i = 0; i < 20000; i++) {
+    const id = ['a', 'b', 'c'][i % 3]!;
+    if (rng.next() < 0.05) {
+      const n = ntpFromUnixMs(T0 + rng.next() * 1e7);
+      sync.pushSenderReport(id, { ntpSec: rng.next() < 0.02 ? NaN : n.sec, ntpFrac: n.frac, rtpTimestamp: pick() });
+    } else {
+      const f = sync.pushFrame({ streamId: id, rtpTimestamp: pick(), arrivalMs: T0 + i * 11 + rng.next() * 1000, payload: i });
+      assert.ok(f === null || Number.isFinite(f.captureMs) && Number.isFinite(f.syncMs) && Number.isFinite(f.uncertaintyMs));
+    }
+    if (i % 500 === 0) {
+      const g = sync.getSynchronizedFrames(T0 + i * 11);
+      assert.equal(g.slots.length, 3);
+      for (const sl of g.slots) assert.ok(sl.frame === null || Number.isFinite(sl.frame.captureMs));
+      if (i % 5000 === 0) sync.resetStream('b');
+    }
+  }
+  for (const o of sync.offsets()) assert.ok(o.driftPpm === null || Number.isFinite(o.driftPpm));
+});

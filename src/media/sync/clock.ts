@@ -232,8 +232,9 @@ export class ClockMapper {
     return outcome;
   }
 
-  /** A frame (or packet) arrival: feeds the unwrapper and the arrival fit. Returns the extended timestamp. */
+  /** A frame (or packet) arrival: feeds the unwrapper and the arrival fit. Returns the extended timestamp (NaN for a non-finite input, which is ignored). */
   onArrival(rtpTimestamp: number, arrivalMs: number): number {
+    if (!Number.isFinite(rtpTimestamp) || !Number.isFinite(arrivalMs)) return NaN; // ignored
     const x = this.unwrap(rtpTimestamp);
     if (this.arCount === 0) {
       this.arAnchorX = x;

@@ -167,15 +167,26 @@ export class SyncManager<P = unknown> extends TypedEmitter<SyncManagerEvents> {
     return true;
   }
 
+  /** Forget a stream's frames and clock fits (its sender restarted with a new SSRC). */
+  resetStream(id: string): boolean {
+    const s = this.streams.get(id);
+    if (!s) return false;
+    s.mapper.reset();
+    s.head = 0;
+    s.count = 0;
+    s.payload.fill(undefined);
+    return true;
+  }
+
   mapper(id: string): ClockMapper | undefined {
     return this.streams.get(id)?.mapper;
   }
 
-  /** A decoded or depacketized frame; returns it with its capture time, or null for an unknown stream or before any mapping. */
+  /** A decoded or depacketized frame; returns it with its capture time, or null for an unknown stream or a non-finite field. */
   pushFrame(f: SyncFrameInput<P>): SyncedFrame<P> | null {
     this.assertOpen();
     const s = this.streams.get(f.streamId);
-    if (!s) return null;
+    if (!s || !Number.isFinite(f.rtpTimestamp) || !Number.isFinite(f.arrivalMs)) return null;
     const ext = s.mapper.onArrival(f.rtpTimestamp, f.arrivalMs);
     s.ext[s.head] = ext;
     s.rtp[s.head] = f.rtpTimestamp >>> 0;
