@@ -6,6 +6,7 @@
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import type { CameraClock } from '../geometry/index.ts';
+import { greyOutputArgs } from './ffmpeg-file.ts';
 import { FramePool, frameTimes, type FrameSource, type GreyFrame } from './frame-source.ts';
 
 export interface FileSourceOptions {
@@ -50,8 +51,8 @@ export class FileFrameSource implements FrameSource {
     this.height = o.height;
     this.pool = new FramePool(o.poolSize ?? 8, o.width * o.height);
     const threads = o.threads !== undefined ? ['-threads', String(o.threads)] : [];
-    this.proc = spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-nostdin', ...threads, ...(o.inputArgs ?? []), '-i', o.path,
-      '-fps_mode', 'passthrough', '-f', 'rawvideo', '-pix_fmt', 'gray', 'pipe:1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.proc = spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-nostdin', ...threads, ...(o.inputArgs ?? []), '-i', o.path, ...greyOutputArgs()],
+      { stdio: ['ignore', 'pipe', 'pipe'] });
     this.proc.stderr.setEncoding('utf8');
     this.proc.stderr.on('data', (d: string) => { this.stderr = (this.stderr + d).slice(-2000); });
     this.proc.stdout.on('data', (chunk: Buffer) => this.onData(chunk));

@@ -1,3 +1,4 @@
-export { probeVideo, probeDuration, decodeGrayFrames, decodeAllGray, type ProbeInfo } from './ffmpeg-file.ts';
+export { probeVideo, probeDuration, decodeGrayFrames, decodeAllGray, greyOutputArgs, type ProbeInfo } from './ffmpeg-file.ts';
 export { FramePool, frameTimes, type FrameSource, type GreyFrame } from './frame-source.ts';
 export { FileFrameSource, type FileSourceOptions } from './file-source.ts';
+export { DirectFrameReader, type DirectReaderOptions } from './direct-reader.ts';

@@ -143,6 +143,13 @@ export class Detector {
     return this.history[camIndex]?.[0];
   }
 
+  /** The last frame of a camera's in-thread front end, privacy masks applied. */
+  frameView(camIndex: number): Uint8Array {
+    const fe = this.frontEnds[camIndex];
+    if (!fe) throw new RangeError(`camera index ${camIndex} has no front end here`);
+    return fe.frameView();
+  }
+
   /** Detections of the last tick after the final frame. */
   flush(): Detection[] {
     const out: Detection[] = [];

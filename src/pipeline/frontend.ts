@@ -44,6 +44,26 @@ export class CameraFrontEnd {
    */
   process(data: Uint8Array, cameraTime: number): PixelList {
     this.motion.process(data, this.pixels);
+    return this.afterMotion(cameraTime);
+  }
+
+  /** Where a decoder may write the next frame directly (see MotionDetector.inputBuffer). */
+  inputBuffer(): Uint8Array {
+    return this.motion.inputBuffer();
+  }
+
+  /** {@link process} for the frame written into {@link inputBuffer}. */
+  processInput(cameraTime: number): PixelList {
+    this.motion.processInput(this.pixels);
+    return this.afterMotion(cameraTime);
+  }
+
+  /** The last frame, privacy masks applied (what track signatures are measured on). */
+  frameView(): Uint8Array {
+    return this.motion.frameView();
+  }
+
+  private afterMotion(cameraTime: number): PixelList {
     if (!this.blobber || !this.blobs) return this.pixels;
     this.blobber.group(this.pixels, this.blobs);
     if (!this.tracklets || !this.cast) return this.blobs;

@@ -110,7 +110,7 @@ export async function runOfflineDetect(cfg: SiteConfig, outDir: string, opts: Of
         apply: () => {
           const f = head!;
           const dets = detector.push(f);
-          stage.observe(c.camera, f.siteTime, f.data, detector.lastCast(f.camIndex));
+          stage.observe(c.camera, f.siteTime, detector.frameView(f.camIndex), detector.lastCast(f.camIndex));
           src.release(f);
           return dets;
         },

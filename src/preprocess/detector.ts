@@ -108,21 +108,55 @@ export class MotionDetector {
 
   /** Feed the next frame; fills `out` (no allocation in steady state). The first frames only warm the background up (count 0). */
   process(frame: Uint8Array, out: MotionPixels): void {
-    const k = this.impl;
-    if (!k) throw new PreprocessError('PREPROCESS_STATE', 'MotionDetector.process() after close()');
+    const k = this.kernelFor('process', out);
     if (frame.length !== this.width * this.height) {
       throw new PreprocessError('PREPROCESS_FRAME', `frame has ${frame.length} bytes, expected ${this.width}×${this.height}`);
     }
+    k.load(frame);
+    this.run(k, out);
+  }
+
+  /**
+   * The buffer a decoder may write the next frame into (width·height bytes; for the WASM kernel
+   * its own memory, so no copy follows), then {@link processInput}. Valid until close().
+   */
+  inputBuffer(): Uint8Array {
+    const k = this.impl;
+    if (!k) throw new PreprocessError('PREPROCESS_STATE', 'MotionDetector.inputBuffer() after close()');
+    return k.inputBuffer();
+  }
+
+  /** {@link process} for the frame written into {@link inputBuffer}. */
+  processInput(out: MotionPixels): void {
+    const k = this.kernelFor('processInput', out);
+    k.loadInput();
+    this.run(k, out);
+  }
+
+  /** The last frame processed, privacy masks applied; valid until the next frame. */
+  frameView(): Uint8Array {
+    const k = this.impl;
+    if (!k) throw new PreprocessError('PREPROCESS_STATE', 'MotionDetector.frameView() after close()');
+    return k.frameView();
+  }
+
+  private kernelFor(what: string, out: MotionPixels): MotionKernel {
+    const k = this.impl;
+    if (!k) throw new PreprocessError('PREPROCESS_STATE', `MotionDetector.${what}() after close()`);
     if (out.index.length < this.topK || out.energy.length < this.topK) {
       throw new PreprocessError('PREPROCESS_FRAME', `MotionPixels capacity ${out.index.length} < topK ${this.topK}`);
     }
+    return k;
+  }
+
+  /** Everything after the frame is loaded. */
+  private run(k: MotionKernel, out: MotionPixels): void {
     const t = this.frames++;
     out.count = 0;
     out.candidates = 0;
     out.noiseSigma = 0;
     out.threshold = 0;
     this.reported = false;
-    k.load(frame);
     // Warm-up: frame 0 seeds the background, then `backgroundWindow − 1` frames of Σ-Δ steps
     // on every row; a threshold of E_MAX can never be exceeded, so nothing is reported.
     if (t === 0) {

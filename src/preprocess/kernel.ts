@@ -37,6 +37,13 @@ export interface MotionKernel {
   readonly name: 'wasm' | 'ts';
   /** Take the next frame (width·height bytes) and apply the privacy mask to it. */
   load(frame: Uint8Array): void;
+  /**
+   * Where the next frame may be written directly (width·height bytes; the WASM kernel's own frame
+   * memory, so a decoder can read into it without a copy); then {@link loadInput}.
+   */
+  inputBuffer(): Uint8Array;
+  /** Take the frame written into {@link inputBuffer} (as load() does, without the copy). */
+  loadInput(): void;
   /** background := the loaded frame. */
   seed(): void;
   /**

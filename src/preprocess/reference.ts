@@ -62,6 +62,16 @@ export class ReferenceKernel implements MotionKernel {
     this.frame = this.masked;
   }
 
+  private input: Uint8Array | null = null;
+
+  inputBuffer(): Uint8Array {
+    return (this.input ??= new Uint8Array(this.w * this.h));
+  }
+
+  loadInput(): void {
+    this.load(this.inputBuffer());
+  }
+
   frameView(): Uint8Array {
     return this.frame;
   }

@@ -3,7 +3,8 @@
  * built by `npm run build:wasm` / `scripts/setup.sh`). Each kernel owns one instance whose linear
  * memory holds, from `heapBase()` up: frame, background, privacy mask, four i16 difference rows,
  * a byte row, the noise histogram, the energy histogram and the candidate buffer. The frame is
- * copied in once per call; nothing is allocated after construction.
+ * copied in once per call, or written there directly by the decoder (inputBuffer/loadInput);
+ * nothing is allocated after construction.
  */
 import { readFileSync } from 'node:fs';
 import { ZQ_MAX, tileGrid, type KernelSpec, type MotionKernel } from './kernel.ts';
@@ -116,6 +117,14 @@ export class WasmKernel implements MotionKernel {
 
   load(frame: Uint8Array): void {
     this.frame.set(frame);
+    if (this.hasMask) this.x.applyMask(this.maskPtr);
+  }
+
+  inputBuffer(): Uint8Array {
+    return this.frame;
+  }
+
+  loadInput(): void {
     if (this.hasMask) this.x.applyMask(this.maskPtr);
   }
 

@@ -119,3 +119,26 @@ test('noise tiles of 16, 32 and 64 px and one σ per frame, with masks, odd size
     assertSame({ width: 77, height: 45, noiseTile, backgroundWindow: 3, thresholdSigma: 0.4, topK: 30 }, randomFrames(77, 45, 10, noiseTile + 1));
   }
 });
+
+test('frames written into inputBuffer() (the decoder\'s direct path) give what process() gives, masks applied, both kernels', () => {
+  const spec = { width: 83, height: 45 };
+  const privacyMasks = [[[0, 0], [30, 0], [30, 20], [0, 20]] as [number, number][]];
+  const frames = sceneFrames(spec, 24, 11);
+  for (const kernel of ['ts', 'wasm'] as const) {
+    const opts: MotionOptions = { ...spec, privacyMasks, backgroundWindow: 4, kernel };
+    const viaProcess = runDetector(opts, frames);
+    const det = new MotionDetector(opts);
+    const out = createMotionPixels(det.topK);
+    const input = det.inputBuffer();
+    for (let f = 0; f < frames.length; f++) {
+      input.set(frames[f]!);
+      det.processInput(out);
+      assert.deepEqual({ ...out, index: out.index.slice(0, out.count), energy: out.energy.slice(0, out.count) }, viaProcess[f], `${kernel} frame ${f}`);
+      // The frame kept is the masked one: zero inside the mask, the input outside it.
+      const view = det.frameView();
+      assert.equal(view[5 * 83 + 5], 0);
+      assert.equal(view[40 * 83 + 60], frames[f]![40 * 83 + 60]);
+    }
+    det.close();
+  }
+});
