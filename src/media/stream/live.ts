@@ -134,6 +134,7 @@ export class LiveStream {
   private rtpExt = 0;
   private rtpLast: number | null = null;
   private generation = 0;
+  private earlyRtcp: { data: Uint8Array; at: number }[] = [];
   /** Exceptions thrown by `onFrame` / `onEvent` (caught; the stream goes on). */
   listenerErrors = 0;
   lastListenerError: string | null = null;
@@ -283,7 +284,11 @@ export class LiveStream {
   }
 
   private onRtcp(data: Uint8Array, at: number): void {
-    if (!this.core) return;
+    if (!this.core) {
+      // Pushed RTP: the sender's first SR often precedes its first RTP packet.
+      if (this.earlyRtcp.length < 8) this.earlyRtcp.push({ data, at });
+      return;
+    }
     for (const p of this.core.pushRtcp(data, at)) {
       if (p.type !== 'rr' && p.type !== 'sr') continue;
       for (const b of p.reports) {
@@ -394,6 +399,9 @@ export class LiveStream {
     this.clockRate = this.track?.clockRate ?? 90000;
     this.rtpLast = null;
     this.window.resetFrames();
+    const early = this.earlyRtcp;
+    this.earlyRtcp = [];
+    for (const r of early) this.onRtcp(r.data, r.at);
     if (prev !== null && prev !== core.codec) {
       this.codecSwitches++;
       this.emit({ type: 'codec', id: this.id, codec: core.codec, previous: prev, atMs: now });
@@ -422,6 +430,7 @@ export class LiveStream {
     b.late += j.late;
     b.duplicates += j.duplicates;
     this.core = null;
+    this.earlyRtcp = [];
   }
 
   private totals(): Totals {
