@@ -143,7 +143,8 @@ export class LiveStream {
     if (typeof opts.id !== 'string' || opts.id === '') throw new MediaError('MEDIA_OPTIONS', 'id must be a non-empty string');
     this.opts = opts;
     this.id = opts.id;
-    this.description = describeSource(opts.source);
+    const src = opts.source;
+    this.description = describeSource(src.kind === 'udp' ? { ...src, bindAddress: src.bindAddress ?? opts.bindAddress ?? '0.0.0.0' } : src);
     this.o = {
       jitterBufferMs: checkRange('jitterBufferMs', opts.jitterBufferMs ?? 100, 50, 200),
       maxPacketSize: checkRange('maxPacketSize', opts.maxPacketSize ?? 1500, 64, 65535, true),
