@@ -51,6 +51,12 @@ export interface ProjectorOptions {
    */
   rayCache?: boolean;
   /**
+   * Snapshots with a minimum support ≥ 2 visit only the voxels that gained a camera since the
+   * last one and could qualify, instead of every cell of every live brick (default true; the same
+   * result, see VoxelTable). `false` always scans: for tests and comparisons.
+   */
+  candidateTracking?: boolean;
+  /**
    * Persistence pooling radius, voxels (Chebyshev; default 1 = the 3×3×3 neighbourhood, 0 = the
    * voxel alone): `VoxelSnapshot.bucketSupport` counts the cameras per window bucket over this
    * neighbourhood, so a target that moves across a voxel boundary keeps its count.

@@ -15,7 +15,7 @@ export const MAX_CAMERAS = 64;
 /** Relative bucket ids are clamped to ±2^30 so they stay Int32 (a clock years off is just late). */
 const BUCKET_LIMIT = 2 ** 30;
 
-interface Resolved { windowS: number; tauS: number; maxVoxels: number; maxCameras: number; minRangeM: number; maxRangeM: number; rayCache: boolean; poolRadius: number; poolMinSupport: number }
+interface Resolved { windowS: number; tauS: number; maxVoxels: number; maxCameras: number; minRangeM: number; maxRangeM: number; rayCache: boolean; poolRadius: number; poolMinSupport: number; candidateTracking: boolean }
 
 function resolve(o: ProjectorOptions): Resolved {
   const windowS = o.windowS ?? 0.25;
@@ -34,7 +34,7 @@ function resolve(o: ProjectorOptions): Resolved {
   const poolMinSupport = o.persistenceMinSupport ?? 3;
   if (!(Number.isInteger(poolRadius) && poolRadius >= 0 && poolRadius <= 4)) throw new RangeError(`persistenceRadiusVox must be an integer in 0..4, got ${poolRadius}`);
   if (!(Number.isInteger(poolMinSupport) && poolMinSupport >= 0)) throw new RangeError(`persistenceMinSupport must be a non-negative integer, got ${poolMinSupport}`);
-  return { windowS, tauS, maxVoxels, maxCameras, minRangeM, maxRangeM, rayCache: o.rayCache ?? false, poolRadius, poolMinSupport };
+  return { windowS, tauS, maxVoxels, maxCameras, minRangeM, maxRangeM, rayCache: o.rayCache ?? false, poolRadius, poolMinSupport, candidateTracking: o.candidateTracking ?? true };
 }
 
 class CpuProjector implements VoxelProjector {
@@ -60,7 +60,7 @@ class CpuProjector implements VoxelProjector {
     this.grid = gridOf(opts.volume);
     this.opt = resolve(opts);
     this.bucketS = this.opt.windowS / WINDOW_BUCKETS;
-    this.table = new VoxelTable(this.grid, this.opt.maxVoxels);
+    this.table = new VoxelTable(this.grid, this.opt.maxVoxels, this.opt.candidateTracking);
     this.weight = new Float64Array(this.opt.maxCameras).fill(1);
     this.cellBrick = new Int32Array(maxCellsPerRay(this.grid));
     this.cellLocal = new Int32Array(maxCellsPerRay(this.grid));

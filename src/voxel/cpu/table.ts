@@ -79,8 +79,20 @@ export class VoxelTable {
   private found = new Int32Array(0);
   /** Keeps the touch pass from being optimised away. */
   sink = 0;
+  /**
+   * Candidate tracking (read's fast path): once read() has been called with a minSupport ≥ 2,
+   * addRay lists every entry whose ring gains a camera and then holds ≥ `trackSupport` cameras,
+   * and read() visits only the listed entries instead of every cell of every live brick. 0 = off.
+   */
+  private trackSupport = 0;
+  /** Whether the list holds every entry that can qualify (false until a full scan rebuilt it, and after a sweep). */
+  private candidatesValid = false;
+  private cand = new Int32Array(1024);
+  private candCount = 0;
+  /** Per pool cell: 1 while its entry is on the candidate list. */
+  private candMark: Uint8Array;
 
-  constructor(grid: VoxelGrid, maxVoxels: number) {
+  constructor(grid: VoxelGrid, maxVoxels: number, private readonly tracking = true) {
     this.maxVoxels = maxVoxels;
     this.nx = grid.nx; this.ny = grid.ny; this.nz = grid.nz;
     this.bnx = Math.ceil(grid.nx / BRICK); this.bny = Math.ceil(grid.ny / BRICK); this.bnz = Math.ceil(grid.nz / BRICK);
@@ -94,6 +106,7 @@ export class VoxelTable {
     const buf = new ArrayBuffer(this.poolBricks * BRICK_CELLS * STRIDE * 4);
     this.ei = new Int32Array(buf);
     this.ef = new Float32Array(buf);
+    this.candMark = new Uint8Array(this.poolBricks * BRICK_CELLS);
   }
 
   reset(): void {
@@ -104,6 +117,27 @@ export class VoxelTable {
     this.size = 0;
     this.dropped = 0; this.evicted = 0; this.late = 0;
     this.noSweepBefore = -(2 ** 31);
+    this.dropCandidates();
+  }
+
+  /** Forget the candidate list (read() rebuilds it with a full scan). */
+  private dropCandidates(): void {
+    for (let i = 0; i < this.candCount; i++) this.candMark[this.cand[i]! >> LOG_STRIDE] = 0;
+    this.candCount = 0;
+    this.candidatesValid = false;
+  }
+
+  /** Put entry b on the candidate list (once). */
+  private listCandidate(b: number): void {
+    const c = b >> LOG_STRIDE;
+    if (this.candMark[c] === 1) return;
+    this.candMark[c] = 1;
+    if (this.candCount === this.cand.length) {
+      const grown = new Int32Array(2 * this.cand.length);
+      grown.set(this.cand);
+      this.cand = grown;
+    }
+    this.cand[this.candCount++] = b;
   }
 
   /** Bricks holding at least one voxel. */
@@ -137,6 +171,7 @@ export class VoxelTable {
     }
     this.sink = touch;
     const sweeps = this.sweeps;
+    const track = this.candidatesValid ? this.trackSupport : 0;
     for (let c = 0; c < count; c++) {
       let b = found[c]!;
       if (b < 0 || this.sweeps !== sweeps) { // brick allocated earlier on this ray, or a sweep freed bricks
@@ -161,8 +196,15 @@ export class VoxelTable {
       const eb = b + E0 + ring, mb = b + M0 + 2 * ring;
       ef[eb] = ef[eb]! + stored;
       ef[b + 2] = value; ef[b + 3] = stored; ei[b + 1] = tag | ring;
-      ei[mb] = ei[mb]! | bitLo;
-      ei[mb + 1] = ei[mb + 1]! | bitHi;
+      const lo0 = ei[mb]!, hi0 = ei[mb + 1]!;
+      ei[mb] = lo0 | bitLo;
+      ei[mb + 1] = hi0 | bitHi;
+      // A camera new to this bucket: the voxel may have reached the support read() asks for.
+      if (track > 0 && ((bitLo & ~lo0) | (bitHi & ~hi0)) !== 0 && this.candMark[b >> LOG_STRIDE] === 0) {
+        const m0 = b + M0;
+        const lo = ei[m0]! | ei[m0 + 2]! | ei[m0 + 4]! | ei[m0 + 6]!, hi = ei[m0 + 1]! | ei[m0 + 3]! | ei[m0 + 5]! | ei[m0 + 7]!;
+        if (popcount32(lo) + popcount32(hi) >= track) this.listCandidate(b);
+      }
     }
   }
 
@@ -245,6 +287,8 @@ export class VoxelTable {
       }
     }
     if (bricksFreed > 0) this.sweeps++;
+    // Listed offsets may now be free or another brick's: the next read() rescans everything.
+    if (freed > 0) this.dropCandidates();
     this.evicted += freed;
     this.size -= freed;
     return freed;
@@ -270,12 +314,37 @@ export class VoxelTable {
     const frameCap = outFrames === null ? 0 : Math.min(cap, outFrames.length);
     const bucketCap = outBuckets === null ? 0 : Math.min(cap, outBuckets.length >> 2);
     let matched = 0;
-    for (let slot = 0; slot < hw; slot++) {
+    // Fast path: only the listed entries, in pool order (the order of the full scan below).
+    const fast = this.candidatesValid && minSupport === this.trackSupport;
+    let nCand = 0;
+    if (fast) {
+      nCand = this.candCount;
+      this.cand.subarray(0, nCand).sort();
+      this.candCount = 0;
+    } else if (minSupport >= 2 && this.tracking) {
+      // A full scan lists what qualifies now; addRay keeps the list from here on.
+      this.dropCandidates();
+      this.trackSupport = minSupport;
+      this.candidatesValid = true;
+    }
+    const listing = this.candidatesValid && minSupport === this.trackSupport;
+    const slots = fast ? nCand : hw;
+    for (let s = 0; s < slots; s++) {
+      let slot: number, l0: number, l1: number;
+      if (fast) {
+        const b = this.cand[s]!;
+        this.candMark[b >> LOG_STRIDE] = 0;
+        slot = b >> (LOG_CELLS + LOG_STRIDE);
+        l0 = (b >> LOG_STRIDE) & (BRICK_CELLS - 1);
+        l1 = l0 + 1;
+      } else {
+        slot = s; l0 = 0; l1 = BRICK_CELLS;
+      }
       if (live[slot] === 0) continue;
       const brick = this.brickOf[slot]!;
       const bz = Math.floor(brick / (bnx * bny)), r = brick - bz * bnx * bny, by = Math.floor(r / bnx), bx = r - by * bnx;
       const base = slot << (LOG_CELLS + LOG_STRIDE);
-      for (let l = 0; l < BRICK_CELLS; l++) {
+      for (let l = l0; l < l1; l++) {
         const b = base + (l << LOG_STRIDE), newest = ei[b]!;
         if (newest === EMPTY || newest <= nowBucket - WINDOW_BUCKETS) continue; // free, or expired not swept yet
         // Live ids: still in the entry's ring (> newest − W) and inside the window at nowBucket.
@@ -287,6 +356,17 @@ export class VoxelTable {
           const bl = ei[mk]!, bh = ei[mk + 1]!;
           lo |= bl; hi |= bh;
           frames += popcount32(bl) + popcount32(bh);
+        }
+        if (listing) {
+          // Stays listed while the cameras of its unexpired buckets, those after nowBucket
+          // included (a later read counts them), reach the tracked support: expiry can only lower
+          // it, and a camera arriving in a new bucket lists it again through addRay.
+          let plo = lo, phi = hi;
+          for (let id = last + 1; id <= newest; id++) {
+            const mk = b + M0 + 2 * (id & RING);
+            plo |= ei[mk]!; phi |= ei[mk + 1]!;
+          }
+          if (popcount32(plo) + popcount32(phi) >= minSupport) this.listCandidate(b);
         }
         if ((lo | hi) === 0) continue;
         const support = popcount32(lo) + popcount32(hi);
