@@ -102,6 +102,7 @@ test('a killed sender: reconnecting, then active again within the backoff once a
   assert.equal(a[0], 'reconnecting');
   assert.equal(a.at(-1), 'active');
   assert.ok(a.slice(0, -1).every((s) => s === 'reconnecting'), a.join(' → '));
+  t.diagnostic(`silence detected ${(lostAt - killedAt).toFixed(0)} ms after the kill; active ${(activeAt - restartAt).toFixed(0)} ms after the new sender started`);
   const snapA = m.get('camA');
   assert.ok(snapA.reconnect_count >= 1);
   assert.equal(snapA.attempt, 0);

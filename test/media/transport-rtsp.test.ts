@@ -171,6 +171,8 @@ describe('RTSP transports against the GStreamer RTSP server (Digest)', { concurr
       bindAddress: '127.0.0.1',
     }, 10_000);
     assert.ok(sink.count() > 0, 'the server did send RTP over UDP, to where the client could not get it');
+    const readies = r.events.filter((e) => e.type === 'ready');
+    t.diagnostic(`UDP session ready → TCP session ready: ${(readies[1]!.atMs - readies[0]!.atMs).toFixed(0)} ms (udpFallbackMs 800)`);
     assert.deepEqual(r.events.filter((e) => e.type === 'ready').map((e) => e.type === 'ready' && e.carrier), ['rtsp-udp', 'rtsp-tcp']);
     assert.equal(r.metrics.carrier, 'rtsp-tcp');
     assert.equal(r.frames.length, FRAMES);

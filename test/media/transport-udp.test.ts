@@ -183,3 +183,42 @@ test('LiveStream: receiver reports with the loss it saw, and PLI while no key fr
   assert.ok(m.frame_drop_rate_cumulative === 1 && m.frames_dropped > 0);
   assert.ok(m.keyframe_requests >= 1);
 });
+
+test('PortAllocator: even/odd pairs inside the range, skipping ports taken by others and reserved ones; exhaustion; release on close', async () => {
+  const { PortAllocator } = await import('../../src/media/transport/index.ts');
+  // A range of 3 pairs whose ports are free right now.
+  let base = 0;
+  for (let i = 0; i < 50 && base === 0; i++) {
+    const probe = await bind(0);
+    const p = probe.address().port & ~1;
+    probe.close();
+    if (p > 65000) continue;
+    const socks: Socket[] = [];
+    try {
+      for (let k = 0; k < 6; k++) socks.push(await bind(p + k));
+      base = p;
+    } catch {
+      // some port of the block is taken: try another block
+    }
+    socks.forEach((s) => s.close());
+  }
+  assert.ok(base > 0);
+  await sleep(10);
+  const alloc = new PortAllocator({ range: [base, base + 5], bindAddress: '127.0.0.1' });
+  const foreign = await bind(base + 1, '127.0.0.1'); // someone else holds the first pair's RTCP port
+  alloc.reserve(base + 2); // a camera's configured port
+  const a = await alloc.bindPair();
+  assert.deepEqual(a.ports, [base + 4, base + 5]);
+  await assert.rejects(alloc.bindPair(), { code: 'TRANSPORT_PORTS' });
+  assert.equal(alloc.allocated, 1);
+  a.rtp.close();
+  a.rtcp.close();
+  await sleep(10);
+  assert.equal(alloc.allocated, 0);
+  alloc.unreserve(base + 2);
+  const b = await alloc.bindPair();
+  assert.deepEqual(b.ports, [base + 2, base + 3]);
+  b.rtp.close();
+  b.rtcp.close();
+  foreign.close();
+});

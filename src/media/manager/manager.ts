@@ -166,6 +166,7 @@ export class StreamManager {
       attempt: 0, reconnects: 0, lastError: null, run: 0, token: 0, timer: null as unknown as Timer,
     };
     e.stream = this.newStream(e);
+    this.reservePorts(def, true);
     e.timer = new Timer(this.clock, () => void this.connect(e, e.run));
     this.entries.set(def.id, e);
     this.emit({ type: 'added', id: def.id, atMs: this.clock.now() });
@@ -178,6 +179,7 @@ export class StreamManager {
     const e = this.entry(id);
     await this.halt(e, 'stopped', 'removed');
     await e.stream.close();
+    this.reservePorts(e.def, false);
     this.entries.delete(id);
     this.emit({ type: 'removed', id, atMs: this.clock.now() });
   }
@@ -222,7 +224,9 @@ export class StreamManager {
     const wasRunning = RUNNING.has(e.state);
     await this.halt(e, 'stopped', 'reconfigured');
     await e.stream.close();
+    this.reservePorts(e.def, false);
     e.def = next;
+    this.reservePorts(next, true);
     e.stream = this.newStream(e);
     if (wasRunning) this.begin(e);
     return this.snapshot(e);
@@ -347,6 +351,16 @@ export class StreamManager {
       onFrame: (f) => this.onFrame?.(id, f),
       onEvent: (ev) => this.onStreamEvent(e, ev),
     });
+  }
+
+  /** Pushed-RTP ports of cameras stay out of the RTSP client port pairs. */
+  private reservePorts(def: StreamDefinition, on: boolean): void {
+    if (def.source.kind !== 'udp') return;
+    const ports = def.source.rtcpMux ? [def.source.port] : [def.source.port, def.source.port + 1];
+    for (const p of ports) {
+      if (on) this.ports.reserve(p);
+      else this.ports.unreserve(p);
+    }
   }
 
   private snapshot(e: Entry): StreamSnapshot {

@@ -26,6 +26,7 @@ export class PortAllocator {
   readonly range: readonly [number, number] | null;
   readonly bindAddress: string;
   private readonly inUse = new Set<number>();
+  private readonly reserved = new Map<number, number>();
   private cursor: number;
 
   constructor(opts: PortAllocatorOptions = {}) {
@@ -38,6 +39,20 @@ export class PortAllocator {
       if (hi - lo < 1) throw new MediaError('MEDIA_OPTIONS', `rtp_port_range [${lo}, ${hi}] holds no RTP/RTCP pair`);
     }
     this.cursor = this.range ? this.range[0] + (this.range[0] & 1) : 0;
+  }
+
+  /**
+   * Keeps `port` (a camera's configured RTP/RTCP port) out of the pairs handed out, whether or
+   * not its stream is running; counted per caller.
+   */
+  reserve(port: number): void {
+    this.reserved.set(port, (this.reserved.get(port) ?? 0) + 1);
+  }
+
+  unreserve(port: number): void {
+    const n = (this.reserved.get(port) ?? 0) - 1;
+    if (n > 0) this.reserved.set(port, n);
+    else this.reserved.delete(port);
   }
 
   /** Pairs currently handed out. */
@@ -54,7 +69,7 @@ export class PortAllocator {
     for (let i = 0; i < count; i++) {
       const p = this.cursor;
       this.cursor = p + 2 > hi - 1 ? first : p + 2;
-      if (this.inUse.has(p)) continue;
+      if (this.inUse.has(p) || this.reserved.has(p) || this.reserved.has(p + 1)) continue;
       const pair = await this.tryPair(p);
       if (pair) return pair;
     }
