@@ -1,0 +1,7 @@
+/**
+ * Per-stream decoding: coded frames from the depacketizers → FFmpeg child process → grey frames
+ * in a pre-allocated pool and a bounded ring, paired with their RTP timestamps.
+ */
+export { StreamDecoder, type DecoderInput, type DecoderPushOutcome, type DecoderState, type DecoderStats, type StreamDecoderOptions } from './decoder.ts';
+export { FrameRing, type DecodedFrame, type FrameMeta, type FrameRingCounters, type FrameRingOptions } from './ring.ts';
+export { isDisposable, jpegSize, pictureSize, type DecoderCodec, type PictureSize } from './inspect.ts';
