@@ -135,6 +135,7 @@ export class LiveStream {
   private rtpLast: number | null = null;
   private generation = 0;
   private earlyRtcp: { data: Uint8Array; at: number }[] = [];
+  private opening: Promise<void> | null = null;
   /** Exceptions thrown by `onFrame` / `onEvent` (caught; the stream goes on). */
   listenerErrors = 0;
   lastListenerError: string | null = null;
@@ -169,10 +170,20 @@ export class LiveStream {
   }
 
   /** Opens the transport. Rejects with a TransportError (state back to 'idle'). */
-  async connect(): Promise<void> {
-    if (this.st === 'closed') throw new MediaError('MEDIA_STATE', `stream ${this.id} is closed`);
-    if (this.st !== 'idle') throw new MediaError('MEDIA_STATE', `stream ${this.id} is already ${this.st}`);
+  connect(): Promise<void> {
+    if (this.st === 'closed') return Promise.reject(new MediaError('MEDIA_STATE', `stream ${this.id} is closed`));
+    if (this.st !== 'idle') return Promise.reject(new MediaError('MEDIA_STATE', `stream ${this.id} is already ${this.st}`));
     this.st = 'connecting';
+    const p = this.open();
+    this.opening = p;
+    const clear = () => {
+      if (this.opening === p) this.opening = null;
+    };
+    p.then(clear, clear);
+    return p;
+  }
+
+  private async open(): Promise<void> {
     const gen = ++this.generation;
     const live = () => gen === this.generation;
     let t: RtpTransport;
@@ -205,9 +216,16 @@ export class LiveStream {
 
   /** Closes the transport (RTSP: TEARDOWN); frames still held are delivered. Safe to repeat. */
   async disconnect(): Promise<void> {
-    if (this.st === 'closed' || this.st === 'idle') return;
+    const opening = this.opening;
+    if (this.st === 'closed' || this.st === 'idle') {
+      if (opening) await opening.catch(() => undefined);
+      return;
+    }
     this.generation++;
     this.st = 'idle';
+    // A connect still under way closes what it opened once it sees it is stale: wait for that,
+    // so the ports are free when this resolves.
+    if (opening) await opening.catch(() => undefined);
     this.timer.cancel();
     this.retireCore(this.clock.now());
     const t = this.transport;
@@ -278,7 +296,11 @@ export class LiveStream {
         this.st = 'receiving';
         this.emit({ type: 'receiving', id: this.id, atMs: at });
       }
-      if (r === 'reset') this.window.resetFrames();
+      if (r === 'reset') {
+        // Sender restart (RFC 3550 §A.1 jump): its RTP clock restarts too.
+        this.window.resetFrames();
+        this.rtpLast = null;
+      }
     }
     const d = core.nextDeadline();
     if (d !== null) this.timer.arm(d);
