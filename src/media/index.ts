@@ -18,3 +18,5 @@ export {
   createDepacketizer, receiverOptionsFromTrack, RtpReceiverCore,
   type LastSenderReport, type ReceiverCounters, type ReceiverPoll, type RtpPushOutcome, type RtpReceiverOptions,
 } from './receiver.ts';
+export * from './health/index.ts';
+export * from './sync/index.ts';
