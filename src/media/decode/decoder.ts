@@ -123,6 +123,7 @@ export class StreamDecoder {
   private inputIndex = 0;
   private readonly deaths: number[] = [];
   private waiters: ((f: DecodedFrame | null) => void)[] = [];
+  private draining = false;
 
   constructor(private readonly o: StreamDecoderOptions) {
     if (o.codec !== 'h264' && o.codec !== 'h265' && o.codec !== 'mjpeg') throw new MediaError('MEDIA_OPTIONS', `codec must be h264, h265 or mjpeg, got ${String(o.codec)}`);
@@ -203,6 +204,21 @@ export class StreamDecoder {
     this.giveBack(f);
   }
 
+  /**
+   * End of the stream: FFmpeg's stdin is closed so it hands out the pictures it still holds (its
+   * pipeline keeps the last 2–3 frames until more input comes), and the promise resolves when it
+   * has exited. The next key frame starts a new decoder.
+   */
+  async flush(): Promise<void> {
+    if (this.closing) return;
+    while (this.pendingSize && this.run) await this.run.exited; // a size change in progress
+    const run = this.run;
+    if (!run) return;
+    run.retiring = true;
+    run.proc.stdin.end();
+    await run.exited;
+  }
+
   /** Stops the decoder and frees the ring. Safe to call twice. */
   close(): Promise<void> {
     if (this.closing) return this.closing;
@@ -227,7 +243,8 @@ export class StreamDecoder {
   private write(input: DecoderInput, meta: FrameMeta): DecoderPushOutcome {
     const run = this.run;
     if (!run) { this.stats.awaitingKeyframe++; this.awaitKey = true; return 'awaiting-keyframe'; }
-    if (!this.ring.admit(meta, !input.keyframe && isDisposable(this.codec, input.data))) return 'skipped';
+    const disposable = this.codec === 'mjpeg' || (!input.keyframe && isDisposable(this.codec, input.data));
+    if (!this.ring.admit(meta, disposable)) return 'skipped';
     const stdin = run.proc.stdin;
     if (this.codec === 'mjpeg') stdin.write(input.data);
     else {
@@ -267,6 +284,9 @@ export class StreamDecoder {
     proc.stdin.on('error', () => { /* EPIPE when the child dies; the exit handler deals with it */ });
     proc.stderr.setEncoding('utf8');
     proc.stderr.on('data', (d: string) => {
+      // After flush() the delimiter written behind the last frame is an empty access unit, which
+      // FFmpeg reports ("missing picture in access unit"); that is not a decoding error.
+      if (run.retiring && !this.pendingSize) return;
       this.stats.decoderErrors += d.split('\n').filter((l) => l.trim() !== '').length;
       this.lastError = (this.lastError + d).slice(-2000);
     });
@@ -279,11 +299,12 @@ export class StreamDecoder {
     if (run.current) { run.pool.release(run.current); run.current = null; }
     if (this.closing) return;
     if (run.retiring) {
-      // Clean end of a decoder replaced for a new picture size.
+      // Clean end: replaced for a new picture size, or flushed at the end of the stream.
       this.ring.abandonInFlight();
       if (this.run === run) this.run = null;
-      const size = this.pendingSize!;
+      const size = this.pendingSize;
       this.pendingSize = null;
+      if (!size) { this.awaitKey = true; return; }
       this.start(size);
       const q = this.waitQ.splice(0);
       for (const { input, meta } of q) this.write(input, meta);
@@ -302,6 +323,18 @@ export class StreamDecoder {
 
   /** Copies decoded bytes into pool buffers; pauses the pipe while no buffer is free. */
   private drain(run: Running): void {
+    // Releasing a skipped picture inside onPicture re-enters through giveBack(): the loop below
+    // picks the freed buffer up, so the nested call has nothing to do.
+    if (this.draining) return;
+    this.draining = true;
+    try {
+      this.drainLoop(run);
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  private drainLoop(run: Running): void {
     const frameBytes = run.size.width * run.size.height;
     while (run.backlog.length > 0) {
       const chunk = run.backlog[0]!;
