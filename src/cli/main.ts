@@ -8,6 +8,7 @@ import { detectCommand } from './detect.ts';
 import { evalCommand } from './eval.ts';
 import { processIo, type CliIo } from './io.ts';
 import { simCommand } from './sim.ts';
+import { streamCommand } from './stream.ts';
 import { trackCommand } from './track.ts';
 
 const USAGE = `dvs — DroneVoxelServer
@@ -32,6 +33,7 @@ const commands: Record<string, Command> = {
   eval: evalCommand,
   calib: calibCommand,
   demo: demoCommand,
+  stream: streamCommand,
 };
 
 export async function main(argv: string[], io: CliIo = processIo): Promise<number> {
