@@ -12,6 +12,7 @@ import { benchClassify } from './classify.ts';
 import { benchDetect } from './detect.ts';
 import { benchGeometry } from './geometry.ts';
 import { benchMedia } from './media.ts';
+import { benchMediaLive } from './media-live.ts';
 import { benchPreprocess } from './preprocess.ts';
 import { benchSim } from './sim.ts';
 import { benchTracking } from './tracking.ts';
@@ -47,4 +48,6 @@ console.log('self-calibration (dvs calib on a simulated 4-camera calibration fli
 show(await benchCalib());
 console.log('media ingest (1080p30 H.264 4 Mb/s over RTP: parse + jitter buffer + depacketize, decode excluded)');
 show(await benchMedia());
+console.log('media live (LiveStream on a UDP pair, 1080p30 H.264 4 Mb/s replayed in real time; socket to whole frame, decode excluded)');
+show(await benchMediaLive());
 if (values.json) writeFileSync(values.json, `${JSON.stringify(results, null, 2)}\n`);

@@ -44,6 +44,12 @@ export interface LiveStreamOptions {
   metricsWindowMs?: number;
   /** Period of the counter samples behind the windowed metrics. Default 250 ms. */
   sampleIntervalMs?: number;
+  /**
+   * Minimum spacing of timer wake-ups, ms: packets of one frame arrive within a millisecond or
+   * two and fall due as many times; one wake-up releases them together. Adds at most this much
+   * to the playout delay. Default 4.
+   */
+  pollGranularityMs?: number;
   /** Local address for UDP sockets. Default '0.0.0.0' (config `bind_address`). */
   bindAddress?: string;
   /** RTSP client port pairs (config `rtp_port_range`). Default: OS-chosen pairs. */
@@ -107,7 +113,7 @@ export class LiveStream {
   readonly id: string;
   /** Source without credentials. */
   readonly description: string;
-  private readonly o: Required<Pick<LiveStreamOptions, 'jitterBufferMs' | 'maxPacketSize' | 'enableRtcp' | 'rtcpIntervalMs' | 'keyframeRequest' | 'connectionTimeoutMs' | 'sampleIntervalMs' | 'bindAddress' | 'nagle' | 'receiverSsrc'>>;
+  private readonly o: Required<Pick<LiveStreamOptions, 'jitterBufferMs' | 'maxPacketSize' | 'enableRtcp' | 'rtcpIntervalMs' | 'keyframeRequest' | 'connectionTimeoutMs' | 'sampleIntervalMs' | 'pollGranularityMs' | 'bindAddress' | 'nagle' | 'receiverSsrc'>>;
   private readonly opts: LiveStreamOptions;
   private readonly clock: Clock;
   private readonly window: StreamMetricsWindow;
@@ -136,6 +142,7 @@ export class LiveStream {
   private generation = 0;
   private earlyRtcp: { data: Uint8Array; at: number }[] = [];
   private opening: Promise<void> | null = null;
+  private lastTick = -Infinity;
   /** Exceptions thrown by `onFrame` / `onEvent` (caught; the stream goes on). */
   listenerErrors = 0;
   lastListenerError: string | null = null;
@@ -154,6 +161,7 @@ export class LiveStream {
       keyframeRequest: opts.keyframeRequest ?? 'pli',
       connectionTimeoutMs: checkRange('connectionTimeoutMs', opts.connectionTimeoutMs ?? 5000, 1, 3_600_000),
       sampleIntervalMs: checkRange('sampleIntervalMs', opts.sampleIntervalMs ?? 250, 10, 60_000),
+      pollGranularityMs: checkRange('pollGranularityMs', opts.pollGranularityMs ?? 4, 0, 50),
       bindAddress: opts.bindAddress ?? '0.0.0.0',
       nagle: opts.nagle ?? false,
       receiverSsrc: (opts.receiverSsrc ?? ((Math.random() * 0xffffffff) >>> 0 || 1)) >>> 0,
@@ -303,7 +311,7 @@ export class LiveStream {
       }
     }
     const d = core.nextDeadline();
-    if (d !== null) this.timer.arm(d);
+    if (d !== null) this.timer.arm(Math.max(d, this.lastTick + this.o.pollGranularityMs));
   }
 
   private onRtcp(data: Uint8Array, at: number): void {
@@ -335,6 +343,7 @@ export class LiveStream {
   private tick(): void {
     if (!this.transport || this.st === 'idle' || this.st === 'closed') return;
     const now = this.clock.now();
+    this.lastTick = now;
     if (this.core) this.pollCore(now);
     if (now >= this.nextRtcpAt) {
       if (this.o.enableRtcp && this.core && this.core.sourceSsrc !== null) this.transport.sendRtcp(this.core.buildReceiverReport(now));
@@ -361,7 +370,7 @@ export class LiveStream {
     if (this.st === 'waiting' || this.st === 'receiving') {
       at = Math.min(at, Math.max(this.lastPacketAt ?? this.silenceFrom, this.silenceFrom) + this.o.connectionTimeoutMs);
     }
-    this.timer.arm(at);
+    this.timer.arm(Math.max(at, this.lastTick + this.o.pollGranularityMs));
   }
 
   private pollCore(now: number): void {
