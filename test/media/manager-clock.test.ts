@@ -70,15 +70,20 @@ test('state changes at exactly 0, 300, 500, 800, 1200, 1500, 1900, 2200 (failed)
   const tx = createSocket('udp4');
   await new Promise<void>((r) => tx.bind(0, '127.0.0.1', () => r()));
   let seq = 0;
-  // 50 ms clock steps with a real pause so socket binds and closes complete between them.
+  // 50 ms clock steps with a real pause so socket binds and closes complete between them
+  // (their continuations then read the clock still at the step's time).
+  const settle = async () => {
+    await sleep(15);
+    for (let k = 0; k < 3; k++) await new Promise((r) => setImmediate(r));
+  };
   for (let t = 0; t <= 4600; t += 50) {
     clock.advance(t);
-    await sleep(8);
+    await settle();
     if (t >= 4500) {
       // A sender appears during the second retry of the failed stream.
       const p = new RtpPacket(new RtpHeader({ payloadType: 96, sequenceNumber: seq++, timestamp: seq * 6000, ssrc: 9, marker: true }), Buffer.from([0x41, 1, 2, 3])).serialize();
       tx.send(p, port, '127.0.0.1');
-      await sleep(8);
+      await settle();
     }
   }
   await m.close();
