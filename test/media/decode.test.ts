@@ -187,3 +187,15 @@ test('frames older than max_frame_age_ms are dropped unread and counted; close()
   assert.throws(() => new StreamDecoder({ codec: 'h264', hwaccel: 'cuda; rm -rf' }), /hwaccel/);
   assert.throws(() => new StreamDecoder({ codec: 'h264', capacity: 0 }), /capacity/);
 });
+
+test('hwaccel is passed to FFmpeg: -hwaccel auto (software fallback on this machine) decodes the same pictures', async (t) => {
+  const dir = tmpDir(t);
+  const inputs = await encoded(dir, 'hw', 'h264', 160, 128, 12, 6);
+  const dec = new StreamDecoder({ codec: 'h264', hwaccel: 'auto', enableFrameSkipping: false });
+  t.after(() => dec.close());
+  for (const i of inputs) dec.push(i);
+  await dec.flush();
+  const got = await collect(dec, 12, 2000);
+  assert.equal(got.length, 12, dec.lastError);
+  checkIdentity(got);
+});
