@@ -69,7 +69,9 @@ test('FFmpeg -re H.264 over RTP/UDP into a LiveStream: all frames decode; fps, s
   await run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-re', '-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=15', '-frames:v', String(FRAMES),
     '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '15', '-pix_fmt', 'yuv420p',
     '-f', 'rtp', `rtp://127.0.0.1:${port}?rtcpport=${port + 1}&pkt_size=1200`]);
-  await sleep(400); // > jitter buffer delay: the last frame is out
+  // The last frame leaves the jitter buffer 100 ms after its arrival (later on a loaded machine).
+  for (let i = 0; i < 100 && frames.length < FRAMES; i++) await sleep(20);
+  await sleep(100);
   const m = s.metrics();
   await s.disconnect();
   await s.disconnect(); // idempotent
@@ -93,7 +95,8 @@ test('FFmpeg -re H.264 over RTP/UDP into a LiveStream: all frames decode; fps, s
   assert.equal(sr.ssrc, m.ssrc);
   assert.ok(m.stream_bitrate_kbps > 0);
   assert.ok(m.jitter_ms.current !== null && m.jitter_ms.min! <= m.jitter_ms.mean! && m.jitter_ms.mean! <= m.jitter_ms.max!);
-  assert.ok(m.transport.rtcpSent >= 20, `${m.transport.rtcpSent} receiver reports sent in 6 s at 200 ms`);
+  // 30 periods of 200 ms; a loaded machine may skip late ticks, so only a floor well below that.
+  assert.ok(m.transport.rtcpSent >= 10, `${m.transport.rtcpSent} receiver reports sent in 6 s at 200 ms`);
   assert.equal(m.transport.sendErrors, 0);
   assert.equal(m.transport.notAllowed + m.transport.unknownSource + m.transport.oversize, 0);
   assert.equal(m.network_latency_ms, null, 'no SR of ours, so no LSR-based RTT');

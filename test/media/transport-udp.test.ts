@@ -160,7 +160,10 @@ test('LiveStream: receiver reports with the loss it saw, and PLI while no key fr
     if (seq !== 1005) await send(a, rtp(seq, 0xabc, 200), port);
     await sleep(5);
   }
-  await sleep(400);
+  // Receiver reports every 100 ms: wait for two that cover the whole run (a loaded machine is slow).
+  const reportsAfter = (n: number) => got.flatMap((g) => RtcpPacketConverter.deSerialize(g))
+    .filter((p): p is RtcpRrPacket => p instanceof RtcpRrPacket && p.reports[0]?.highestSequence === 1019).length >= n;
+  await until(() => reportsAfter(2), 5000);
   const m = s.metrics();
   await s.close();
   await s.close();
