@@ -1,7 +1,7 @@
 /**
  * `dvs stream --scenario S`: the simulated cameras, live. Each camera's frames are rendered at
- * real time by the simulator's renderer, encoded by an FFmpeg child (H.264 with x264
- * `-tune zerolatency`, or MJPEG), and sent as RTP/UDP by an {@link RtpSender} to consecutive port
+ * real time by the simulator's renderer, encoded by an FFmpeg child (H.264 or H.265 with
+ * x264/x265 `-tune zerolatency`, or MJPEG), and sent as RTP/UDP by an {@link RtpSender} to consecutive port
  * pairs (camera i: PORT_BASE + 2i, RTCP + 1), with sender reports on one shared clock, optional
  * per-camera clock offsets and seeded network impairment. One status line per second.
  */
@@ -20,8 +20,8 @@ import { requireFfmpeg } from './sim.ts';
 export const STREAM_USAGE = `usage: dvs stream --scenario scenario.yaml [options]
   --to HOST:PORT_BASE     destination; camera i uses PORT_BASE+2i (RTP) and +1 (RTCP) (default 127.0.0.1:50000)
   --seconds N             stream N seconds (default: the scenario's duration_s)
-  --codec h264|mjpeg      override the scenario's codec (h265 cameras are sent as H.264)
-  --gop N                 H.264 key-frame interval in frames (default: one second)
+  --codec h264|h265|mjpeg override the scenario's codec
+  --gop N                 H.264/H.265 key-frame interval in frames (default: one second)
   --loss PCT              drop PCT % of RTP packets (seeded)
   --jitter-ms MS          random extra delay per packet, Uniform(0, 3·MS): RFC 3550 jitter ≈ MS
   --reorder PCT           hold PCT % of packets back behind the next one
@@ -37,7 +37,7 @@ interface StreamArgs {
   host: string;
   portBase: number;
   seconds: number;
-  codec: 'h264' | 'mjpeg' | null;
+  codec: Codec | null;
   gop: number | null;
   loss: number;
   jitterMs: number;
@@ -78,13 +78,13 @@ function parse(argv: string[]): { scenario: string; a: StreamArgs } | 'help' {
     if (!mm || !Number.isFinite(Number(mm[2]))) throw new UsageError(`--clock-offset-ms must be CAMERA=MS, got "${o}"`);
     offsets.set(mm[1]!, Number(mm[2]));
   }
-  if (values.codec !== undefined && values.codec !== 'h264' && values.codec !== 'mjpeg') throw new UsageError(`--codec must be h264 or mjpeg, got "${values.codec}"`);
+  if (values.codec !== undefined && values.codec !== 'h264' && values.codec !== 'h265' && values.codec !== 'mjpeg') throw new UsageError(`--codec must be h264, h265 or mjpeg, got "${values.codec}"`);
   return {
     scenario: values.scenario,
     a: {
       host: m[1]!, portBase: num('to', m[2], 50000, 1, 65535),
       seconds: num('seconds', values.seconds, NaN, 0.1, 1e6),
-      codec: (values.codec as 'h264' | 'mjpeg' | undefined) ?? null,
+      codec: (values.codec as Codec | undefined) ?? null,
       gop: values.gop === undefined ? null : num('gop', values.gop, 0, 1, 1000),
       loss: num('loss', values.loss, 0, 0, 100), jitterMs: num('jitter-ms', values['jitter-ms'], 0, 0, 1000),
       reorder: num('reorder', values.reorder, 0, 0, 100), duplicate: num('duplicate', values.duplicate, 0, 0, 100),
@@ -96,11 +96,12 @@ function parse(argv: string[]): { scenario: string; a: StreamArgs } | 'help' {
 }
 
 type Enc = ChildProcessByStdio<Writable, Readable, Readable>;
+type Codec = 'h264' | 'h265' | 'mjpeg';
 
 /** One camera: renderer → FFmpeg encoder → splitter → RtpSender. */
 interface CameraStream {
   id: string;
-  codec: 'h264' | 'mjpeg';
+  codec: Codec;
   enc: Enc;
   sender: RtpSender;
   /** Capture times (shared clock) of frames written to the encoder, not yet out of it. */
@@ -111,7 +112,7 @@ interface CameraStream {
   done: Promise<void>;
 }
 
-function encoderArgs(s: Scenario['cameras'][number], codec: 'h264' | 'mjpeg', gop: number): string[] {
+function encoderArgs(s: Scenario['cameras'][number], codec: Codec, gop: number): string[] {
   const [w, h] = s.resolution;
   const rate = `${Math.round(s.bitrate_kbps)}k`;
   const input = ['-hide_banner', '-loglevel', 'error', '-f', 'rawvideo', '-pix_fmt', 'gray', '-s', `${w}x${h}`, '-framerate', String(s.fps), '-i', 'pipe:0'];
@@ -121,8 +122,12 @@ function encoderArgs(s: Scenario['cameras'][number], codec: 'h264' | 'mjpeg', go
       '-pix_fmt', 'yuvj420p', '-flush_packets', '1', '-f', 'mjpeg', 'pipe:1'];
   }
   // No B-frames, so encoder output order is capture order; key frames every `gop` frames
-  // (x264 cannot be asked for a key frame at run time through a pipe, so PLI/FIR are answered
-  // by the short GOP).
+  // (x264/x265 cannot be asked for a key frame at run time through a pipe, so PLI/FIR are
+  // answered by the short GOP). Parameter sets are repeated before every key frame.
+  if (codec === 'h265') {
+    return [...input, '-c:v', 'libx265', '-preset', 'ultrafast', '-tune', 'zerolatency', '-b:v', rate, '-maxrate', rate, '-bufsize', rate, '-pix_fmt', 'yuv420p',
+      '-x265-params', `log-level=error:bframes=0:keyint=${gop}:min-keyint=${gop}:scenecut=0:repeat-headers=1`, '-flush_packets', '1', '-f', 'hevc', 'pipe:1'];
+  }
   return [...input, '-c:v', 'libx264', '-preset', 'superfast', '-tune', 'zerolatency', '-bf', '0', '-g', String(gop), '-keyint_min', String(gop),
     '-sc_threshold', '0', '-b:v', rate, '-maxrate', rate, '-bufsize', rate, '-pix_fmt', 'yuv420p', '-flush_packets', '1', '-f', 'h264', 'pipe:1'];
 }
@@ -163,9 +168,8 @@ async function runStream(scenario: Scenario, a: StreamArgs, io: CliIo): Promise<
   const cams: CameraStream[] = [];
   try {
     for (const [i, c] of scenario.cameras.entries()) {
-      const codec = a.codec ?? (c.codec === 'mjpeg' ? 'mjpeg' : 'h264');
+      const codec: Codec = a.codec ?? c.codec;
       if (codec === 'mjpeg' && (c.resolution[0] % 8 || c.resolution[1] % 8)) throw new Error(`${c.id}: MJPEG over RTP needs a picture size in multiples of 8 (RFC 2435), got ${c.resolution.join('x')}`);
-      if (c.codec === 'h265' && !a.codec && !a.quiet) io.stdout(`${c.id}: H.265 in the scenario, sent as H.264 (the sender packetizes H.264 and MJPEG)\n`);
       const rtpPort = a.portBase + 2 * i;
       if (rtpPort + 1 > 65535) throw new Error(`port ${rtpPort + 1} for ${c.id} is out of range`);
       const offset = a.offsets.get(c.id) ?? c.clock?.offset_ms ?? 0;
@@ -178,7 +182,7 @@ async function runStream(scenario: Scenario, a: StreamArgs, io: CliIo): Promise<
       enc.stderr.setEncoding('utf8');
       enc.stderr.on('data', (d: string) => { cam.stderr = (cam.stderr + d).slice(-2000); });
       enc.stdin.on('error', (e) => { cam.stderr += `\nstdin: ${e.message}`; });
-      const split = codec === 'h264' ? new AccessUnitSplitter('h264') : new JpegSplitter();
+      const split = codec === 'mjpeg' ? new JpegSplitter() : new AccessUnitSplitter(codec);
       const out = (frames: Uint8Array[]) => {
         for (const f of frames) {
           const capture = cam.captures.shift();
@@ -187,7 +191,7 @@ async function runStream(scenario: Scenario, a: StreamArgs, io: CliIo): Promise<
           sender.send(f, capture);
         }
       };
-      const toBytes = (x: unknown[]) => (codec === 'h264' ? (x as { nals: Uint8Array[] }[]).map((au) => annexBBytes(au.nals)) : (x as Uint8Array[]));
+      const toBytes = (x: unknown[]) => (codec === 'mjpeg' ? (x as Uint8Array[]) : (x as { nals: Uint8Array[] }[]).map((au) => annexBBytes(au.nals)));
       enc.stdout.on('data', (chunk: Buffer) => out(toBytes(split.push(chunk))));
       cam.done = new Promise<void>((resolve) => enc.on('close', () => {
         if (split instanceof AccessUnitSplitter) out(toBytes(split.flush()));

@@ -1,5 +1,5 @@
 /**
- * `dvs stream` end to end over loopback: two simulated cameras (H.264 and MJPEG) are rendered,
+ * `dvs stream` end to end over loopback: three simulated cameras (H.264, MJPEG, H.265) are rendered,
  * encoded and sent live to consecutive port pairs; the datagrams are depacketized by the project's
  * receivers, decoded by ffprobe and by StreamDecoder; the SDP files parse; the sender reports of
  * a camera given a 400 ms clock offset map its frames 400 ms after the other camera's.
@@ -11,7 +11,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { main } from '../../src/cli/main.ts';
 import {
-  createH264Depacketizer, createMjpegDepacketizer, findVideoTrack, parseRtcp, parseRtp, parseSdp, unixMsFromNtp,
+  createH264Depacketizer, createH265Depacketizer, createMjpegDepacketizer, findVideoTrack, parseRtcp, parseRtp, parseSdp, unixMsFromNtp,
   type Depacketizer, type MediaFrame, type SenderReport,
 } from '../../src/media/index.ts';
 import { StreamDecoder } from '../../src/media/decode/index.ts';
@@ -40,6 +40,13 @@ cameras:
     intrinsics: {fx: 200, fy: 200, cx: 80, cy: 60}
     codec: mjpeg
     bitrate_kbps: 2000
+  - id: cam03
+    resolution: [160, 120]
+    fps: 15
+    pose: {enu: [-20, 0, 5], yaw: 5, pitch: 10}
+    intrinsics: {fx: 200, fy: 200, cx: 80, cy: 60}
+    codec: h265
+    bitrate_kbps: 500
 targets:
   - id: drone1
     class: drone
@@ -83,11 +90,11 @@ function depacketize(d: Depacketizer, datagrams: Uint8Array[]): MediaFrame[] {
   return out;
 }
 
-test('dvs stream: two cameras live over RTP/UDP, decodable, SDP files, sender reports 400 ms apart', async (t) => {
+test('dvs stream: three cameras live over RTP/UDP, decodable, SDP files, sender reports 400 ms apart', async (t) => {
   const dir = tmpDir(t);
   const scen = join(dir, 's.yaml');
   writeFileSync(scen, SCENARIO);
-  const { base, ports } = await bindBlock(4);
+  const { base, ports } = await bindBlock(6);
   t.after(() => { for (const p of ports) p.sock.close(); });
   const out: string[] = [];
   const err: string[] = [];
@@ -98,10 +105,11 @@ test('dvs stream: two cameras live over RTP/UDP, decodable, SDP files, sender re
   const text = out.join('');
   assert.match(text, /cam01: 30 frames/);
   assert.match(text, /cam02: 30 frames/);
+  assert.match(text, /cam03: 30 frames/);
   assert.match(text, /\d+\.\d s {2}cam01 .* fps .* Mb\/s/, 'per-second lines');
 
   // SDP files describe what was sent.
-  for (const [id, codec, port] of [['cam01', 'h264', base], ['cam02', 'mjpeg', base + 2]] as const) {
+  for (const [id, codec, port] of [['cam01', 'h264', base], ['cam02', 'mjpeg', base + 2], ['cam03', 'h265', base + 4]] as const) {
     const sdp = parseSdp(readFileSync(join(dir, `${id}.sdp`), 'utf8'));
     assert.ok(sdp.ok);
     const track = findVideoTrack(sdp.value);
@@ -111,7 +119,8 @@ test('dvs stream: two cameras live over RTP/UDP, decodable, SDP files, sender re
 
   const h264 = depacketize(createH264Depacketizer(), ports[0]!.got);
   const mjpeg = depacketize(createMjpegDepacketizer(), ports[2]!.got);
-  for (const [frames, name, fmt] of [[h264, 'h264', 'h264'], [mjpeg, 'mjpeg', 'mjpeg']] as const) {
+  const h265 = depacketize(createH265Depacketizer(), ports[4]!.got);
+  for (const [frames, name, fmt] of [[h264, 'h264', 'h264'], [mjpeg, 'mjpeg', 'mjpeg'], [h265, 'h265', 'hevc']] as const) {
     assert.equal(frames.length, 30, name);
     assert.ok(frames.every((f) => f.complete), name);
     const file = join(dir, `rx.${name}`);

@@ -18,15 +18,16 @@ import { serializeRtp } from '../rtp/packet.ts';
 import type { SharedClock } from './clock.ts';
 import { splitAnnexB } from './annexb.ts';
 import { H264Packetizer, type RtpPayload } from './h264.ts';
+import { H265Packetizer } from './h265.ts';
 import { MjpegPacketizer } from './mjpeg.ts';
 import { hashSeed, Rng } from '../../util/rng.ts';
 
-export type SenderCodec = 'h264' | 'mjpeg';
+export type SenderCodec = 'h264' | 'h265' | 'mjpeg';
 
 export interface RtpSenderCoreOptions {
   codec: SenderCodec;
   clock: SharedClock;
-  /** Payload type: default 96 for H.264, 26 (static, RFC 3551) for MJPEG. */
+  /** Payload type: default 96 for H.264/H.265, 26 (static, RFC 3551) for MJPEG. */
   payloadType?: number;
   /** SSRC; default drawn from `seed`. */
   ssrc?: number;
@@ -40,7 +41,7 @@ export interface RtpSenderCoreOptions {
   clockOffsetMs?: number;
   /** SDES CNAME. Default `dvs-stream@<ssrc>`. */
   cname?: string;
-  /** H.264: aggregate parameter sets into STAP-A. Default true. */
+  /** H.264/H.265: aggregate parameter sets into STAP-A / AP. Default true. */
   stapA?: boolean;
 }
 
@@ -71,10 +72,11 @@ export class RtpSenderCore {
   private seq: number;
   private readonly rtpBase: number;
   private readonly h264: H264Packetizer | null;
+  private readonly h265: H265Packetizer | null;
   private readonly mjpeg: MjpegPacketizer | null;
 
   constructor(private readonly o: RtpSenderCoreOptions) {
-    if (o.codec !== 'h264' && o.codec !== 'mjpeg') throw new MediaError('MEDIA_OPTIONS', `codec must be h264 or mjpeg, got ${String(o.codec)}`);
+    if (o.codec !== 'h264' && o.codec !== 'h265' && o.codec !== 'mjpeg') throw new MediaError('MEDIA_OPTIONS', `codec must be h264, h265 or mjpeg, got ${String(o.codec)}`);
     this.codec = o.codec;
     const rng = new Rng(hashSeed(checkRange('seed', o.seed ?? 1, 0, 0xffffffff, true), 0x5e4d));
     this.ssrc = o.ssrc === undefined ? rng.nextU32() : checkRange('ssrc', o.ssrc, 0, 0xffffffff, true);
@@ -86,6 +88,7 @@ export class RtpSenderCore {
     this.cname = o.cname ?? `dvs-stream@${this.ssrc.toString(16)}`;
     const maxPayload = o.maxPayload ?? 1200;
     this.h264 = o.codec === 'h264' ? new H264Packetizer({ maxPayload, stapA: o.stapA ?? true }) : null;
+    this.h265 = o.codec === 'h265' ? new H265Packetizer({ maxPayload, aggregate: o.stapA ?? true }) : null;
     this.mjpeg = o.codec === 'mjpeg' ? new MjpegPacketizer({ maxPayload }) : null;
   }
 
@@ -101,12 +104,13 @@ export class RtpSenderCore {
   }
 
   /**
-   * Datagrams of one frame: `data` is an Annex-B access unit (H.264) or a JPEG file (MJPEG);
+   * Datagrams of one frame: `data` is an Annex-B access unit (H.264/H.265) or a JPEG file (MJPEG);
    * `captureMs` its capture instant on the shared clock. Empty when the frame is refused.
    */
   packetizeFrame(data: Uint8Array, captureMs: number): Uint8Array[] {
     let payloads: RtpPayload[];
     if (this.h264) payloads = this.h264.packetize(splitAnnexB(data));
+    else if (this.h265) payloads = this.h265.packetize(splitAnnexB(data));
     else {
       const r = this.mjpeg!.packetize(data);
       if (!r.ok) {
@@ -121,8 +125,9 @@ export class RtpSenderCore {
 
   /** Like {@link packetizeFrame} for NAL units already split (no start codes). */
   packetizeNals(nals: readonly Uint8Array[], captureMs: number): Uint8Array[] {
-    if (!this.h264) throw new MediaError('MEDIA_ARGUMENT', 'packetizeNals needs an H.264 sender');
-    return this.serialize(this.h264.packetize(nals), captureMs);
+    const p = this.h264 ?? this.h265;
+    if (!p) throw new MediaError('MEDIA_ARGUMENT', 'packetizeNals needs an H.264 or H.265 sender');
+    return this.serialize(p.packetize(nals), captureMs);
   }
 
   private serialize(payloads: RtpPayload[], captureMs: number): Uint8Array[] {

@@ -1,9 +1,9 @@
 /**
- * SDP for one stream a sender pushes (RFC 4566, RFC 6184 §8.2.1, RFC 3551 for MJPEG's static
+ * SDP for one stream a sender pushes (RFC 4566, RFC 6184 §8.2.1, RFC 7798 §7.1, RFC 3551 for MJPEG's static
  * payload type 26), for receivers such as `ffmpeg -i stream.sdp` or the project's own.
  */
 export interface SenderSdpOptions {
-  codec: 'h264' | 'mjpeg';
+  codec: 'h264' | 'h265' | 'mjpeg';
   /** Where the receiver listens. */
   address: string;
   rtpPort: number;
@@ -31,6 +31,8 @@ export function buildSenderSdp(o: SenderSdpOptions): string {
   if (o.codec === 'h264') {
     lines.push(`a=rtpmap:${o.payloadType} H264/90000`);
     lines.push(`a=fmtp:${o.payloadType} packetization-mode=1${o.spropParameterSets ? `;sprop-parameter-sets=${o.spropParameterSets}` : ''}`);
+  } else if (o.codec === 'h265') {
+    lines.push(`a=rtpmap:${o.payloadType} H265/90000`);
   } else if (o.payloadType !== 26) lines.push(`a=rtpmap:${o.payloadType} JPEG/90000`);
   if (o.fps !== undefined) lines.push(`a=framerate:${o.fps}`);
   return `${lines.join('\r\n')}\r\n`;
