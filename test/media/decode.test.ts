@@ -199,3 +199,46 @@ test('hwaccel is passed to FFmpeg: -hwaccel auto (software fallback on this mach
   assert.equal(got.length, 12, dec.lastError);
   checkIdentity(got);
 });
+
+test('FrameRing against a brute-force model: random lag patterns never skip more than max in a row, and pairing follows input order', async () => {
+  const { FrameRing } = await import('../../src/media/decode/index.ts');
+  let seed = 99;
+  const rnd = () => { seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0; return seed / 2 ** 32; };
+  for (let trial = 0; trial < 200; trial++) {
+    const maxSkip = Math.floor(rnd() * 4);
+    const released: number[] = [];
+    const ring = new FrameRing({ capacity: 1000, lagThreshold: 1 + Math.floor(rnd() * 4), maxSkipFrames: maxSkip, maxInFlight: 1 + Math.floor(rnd() * 6) },
+      (f) => { released.push(f.inputIndex); });
+    const fate: ('kept' | 'skipped')[] = [];
+    const inFlight: number[] = [];
+    let nextInput = 0;
+    const read: number[] = [];
+    for (let step = 0; step < 300; step++) {
+      const r = rnd();
+      if (r < 0.5) {
+        const k = nextInput++;
+        const written = ring.admit({ rtpTimestamp: k, captureMs: null, inputMs: 0, keyframe: false, inputIndex: k }, rnd() < 0.5);
+        if (written) inFlight.push(k); else fate[k] = 'skipped';
+      } else if (r < 0.85 && inFlight.length > 0) {
+        const k = inFlight.shift()!;
+        const f = ring.deliver(new Uint8Array(1), 1, 1, 1, 0);
+        if (f) { assert.equal(f.inputIndex, k, 'picture paired with the oldest written input'); fate[k] = 'kept'; }
+        else { assert.equal(released.at(-1), k); fate[k] = 'skipped'; }
+      } else {
+        const f = ring.read(0);
+        if (f) read.push(f.inputIndex);
+      }
+    }
+    // Runs of skips over the inputs whose fate is settled, in input order.
+    let run = 0, longest = 0;
+    for (let k = 0; k < nextInput; k++) {
+      if (fate[k] === undefined) break;
+      run = fate[k] === 'skipped' ? run + 1 : 0;
+      longest = Math.max(longest, run);
+    }
+    assert.ok(longest <= maxSkip, `trial ${trial}: ${longest} skipped in a row, max ${maxSkip}`);
+    assert.ok(ring.counters.longestSkipRun <= maxSkip);
+    assert.deepEqual(read, [...read].sort((a, b) => a - b), 'frames read in input order');
+    assert.ok(read.every((k) => fate[k] === 'kept'));
+  }
+});

@@ -125,13 +125,19 @@ export class RtpSender {
     if (!this.frameTimer) this.armFrameTimer();
   }
 
-  /** Resolves when every queued frame and delayed packet has been handed to the socket. */
+  /**
+   * Resolves when every queued frame and delayed packet has been handed to the socket (a packet
+   * held back for reordering with nothing after it goes out then).
+   */
   idle(): Promise<void> {
-    if (this.isIdle()) return Promise.resolve();
+    if (this.isIdle()) { this.wakeIdle(); return Promise.resolve(); }
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
-  /** Sends what is queued at once, then BYE, and closes the sockets. Safe to call twice. */
+  /**
+   * Drops frames still waiting for their capture time and packets still delayed, sends BYE (with
+   * a last SR) and closes the sockets. Call `idle()` first to let everything out. Safe to call twice.
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
