@@ -13,6 +13,7 @@ import { benchDetect } from './detect.ts';
 import { benchGeometry } from './geometry.ts';
 import { benchMedia } from './media.ts';
 import { benchMediaLive } from './media-live.ts';
+import { benchMediaSendDecode } from './media-send-decode.ts';
 import { benchPreprocess } from './preprocess.ts';
 import { benchSim } from './sim.ts';
 import { benchTracking } from './tracking.ts';
@@ -50,4 +51,6 @@ console.log('media ingest (1080p30 H.264 4 Mb/s over RTP: parse + jitter buffer 
 show(await benchMedia());
 console.log('media live (LiveStream on a UDP pair, 1080p30 H.264 4 Mb/s replayed in real time; socket to whole frame, decode excluded)');
 show(await benchMediaLive());
+console.log('media sender and decoder (1080p30 H.264 4 Mb/s: RTP packetization; StreamDecoder vs FFmpeg alone)');
+show(await benchMediaSendDecode());
 if (values.json) writeFileSync(values.json, `${JSON.stringify(results, null, 2)}\n`);
