@@ -178,9 +178,11 @@ test('site.yaml cameras → stream definitions', () => {
     '- id: cam04', '  source: "rtp://10.0.0.14:50006"', '  rtp_config: {port: 50006}', '  network_qos: {rtcp_interval_ms: 500}',
     '- id: cam05', '  source: "rtp://10.0.0.15:50010"', '  rtp_config: {protocol: rtp_tcp}',
     '- id: cam06', '  source: file:cam06.mkv',
+    '- id: cam07', '  source: "rtsp://10.0.0.17/s"', '  rtp_config: {port: 50012}',
   ], ['network: {rtp_port_range: [50000, 50100]}']));
   assert.ok(cfg.ok, JSON.stringify(!cfg.ok && cfg.issues));
-  const [c1, c2, c3, c4, c5, c6] = cfg.value.cameras;
+  const [c1, c2, c3, c4, c5, c6, c7] = cfg.value.cameras;
+  assert.deepEqual(definitionFromCamera(c7!).source, { kind: 'rtsp', url: 'rtsp://10.0.0.17/s', transport: 'auto', clientPort: 50012 });
   assert.deepEqual(definitionFromCamera(c1!).source, { kind: 'rtsp', url: 'rtsp://user:pw@10.0.0.11/stream1', transport: 'auto' });
   assert.deepEqual(definitionFromCamera(c2!).source, { kind: 'rtsp', url: 'rtsp://10.0.0.12/s', transport: 'tcp' });
   const d3 = definitionFromCamera(c3!);

@@ -149,6 +149,32 @@ describe('RTSP transports against the GStreamer RTSP server (Digest)', { concurr
     assert.ok(!JSON.stringify(r).includes(PASSWORD) && !JSON.stringify(r).includes(ENC));
   });
 
+  test('UDP with a fixed client port (rtp_config.port): bound while playing, free after TEARDOWN', async (t) => {
+    if (skipReason) return t.skip(skipReason);
+    const probe = await new PortAllocator({ bindAddress: '127.0.0.1' }).bindPair();
+    const p = probe.ports[0];
+    await Promise.all([probe.rtp, probe.rtcp].map((s) => new Promise<void>((r) => s.close(() => r()))));
+    let busyWhilePlaying: string | null = null;
+    const frames: MediaFrame[] = [];
+    const s = new LiveStream({
+      id: 'fixed', source: { kind: 'rtsp', url: `rtsp://cam:${ENC}@127.0.0.1:${port}/live`, transport: 'udp', clientPort: p }, bindAddress: '127.0.0.1',
+      jitterBufferMs: 50, onFrame: (f) => frames.push(f),
+    });
+    await s.connect();
+    const tryBind = () => new Promise<string>((r) => {
+      const u = createSocket('udp4');
+      u.once('error', (e: Error & { code?: string }) => r(e.code ?? 'error'));
+      u.bind(p, '127.0.0.1', () => u.close(() => r('free')));
+    });
+    busyWhilePlaying = await tryBind();
+    const end = Date.now() + 8000;
+    while (frames.length < FRAMES && Date.now() < end) await sleep(20);
+    await s.close();
+    assert.equal(busyWhilePlaying, 'EADDRINUSE');
+    assert.equal(frames.length, FRAMES);
+    assert.equal(await tryBind(), 'free');
+  });
+
   test('TCP-interleaved: 30 frames decode', async (t) => {
     if (skipReason) return t.skip(skipReason);
     const r = await play({ source: { kind: 'rtsp', url: `rtsp://cam:${ENC}@127.0.0.1:${port}/live`, transport: 'tcp' } });

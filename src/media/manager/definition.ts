@@ -5,7 +5,7 @@
  *   (0.0.0.0, ::) is the only sender accepted (allow-list).
  * - `rtp://host:port` with protocol rtp_tcp, or `tcp://host:port`: RFC 4571 client to host:port.
  * - `rtsp://…`: RTSP; protocol rtsp → UDP with fallback to TCP, rtp_udp → UDP only, rtp_tcp →
- *   TCP-interleaved only.
+ *   TCP-interleaved only; `rtp_config.port` is then the fixed client RTP port for UDP.
  * `file:` and `rtsps://` are not live sources here (STREAM_SOURCE).
  */
 import { isIP } from 'node:net';
@@ -46,7 +46,8 @@ export function definitionFromCamera(cam: CameraConfig): StreamDefinition {
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(src)?.[1]?.toLowerCase();
   if (scheme === 'rtsp') {
     const transport = rc.protocol === 'rtp_udp' ? 'udp' : rc.protocol === 'rtp_tcp' ? 'tcp' : 'auto';
-    return { ...common, source: { kind: 'rtsp', url: src, transport } };
+    // rtp_config.port on an RTSP camera: the client RTP port to ask for in SETUP (UDP).
+    return { ...common, source: { kind: 'rtsp', url: src, transport, ...(rc.port !== undefined ? { clientPort: rc.port } : {}) } };
   }
   if (scheme === 'rtp' || scheme === 'tcp') {
     let url: URL;

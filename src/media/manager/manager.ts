@@ -355,8 +355,11 @@ export class StreamManager {
 
   /** Pushed-RTP ports of cameras stay out of the RTSP client port pairs. */
   private reservePorts(def: StreamDefinition, on: boolean): void {
-    if (def.source.kind !== 'udp') return;
-    const ports = def.source.rtcpMux ? [def.source.port] : [def.source.port, def.source.port + 1];
+    const src = def.source;
+    let ports: number[];
+    if (src.kind === 'udp') ports = src.rtcpMux ? [src.port] : [src.port, src.port + 1];
+    else if (src.kind === 'rtsp' && src.clientPort !== undefined) ports = [src.clientPort, src.clientPort + 1];
+    else return;
     for (const p of ports) {
       if (on) this.ports.reserve(p);
       else this.ports.unreserve(p);

@@ -13,7 +13,7 @@ export type StreamSource =
   /** RTP over TCP (RFC 4571), connecting to the sender. */
   | { kind: 'tcp'; host: string; port: number }
   /** RTSP camera; the URL may carry credentials (never reported). */
-  | { kind: 'rtsp'; url: string; transport?: 'auto' | 'udp' | 'tcp'; username?: string; password?: string; udpFallbackMs?: number };
+  | { kind: 'rtsp'; url: string; transport?: 'auto' | 'udp' | 'tcp'; username?: string; password?: string; udpFallbackMs?: number; clientPort?: number };
 
 export interface OpenOptions {
   maxPacketSize: number;
@@ -43,6 +43,7 @@ export function openTransport(src: StreamSource, o: OpenOptions, handlers: Trans
         ...(src.username !== undefined ? { username: src.username } : {}),
         ...(src.password !== undefined ? { password: src.password } : {}),
         ...(src.udpFallbackMs !== undefined ? { udpFallbackMs: src.udpFallbackMs } : {}),
+        ...(src.clientPort !== undefined ? { clientPort: src.clientPort } : {}),
       }, handlers);
   }
 }

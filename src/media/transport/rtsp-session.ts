@@ -3,6 +3,7 @@
  * SETUP, PLAY, keep-alive, TEARDOWN) and carries RTP either on a UDP port pair or interleaved
  * on the RTSP connection. `RtspTransport` (rtsp.ts) adds the UDP → TCP fallback on top.
  */
+import type { Socket as UdpSocket } from 'node:dgram';
 import { connect, isIP, type Socket } from 'node:net';
 import type { RtspClientAction, RtspFailure, RtspPlaySession } from '../rtsp/client.ts';
 import { RtspClient } from '../rtsp/client.ts';
@@ -13,7 +14,17 @@ import { Timer } from './clock.ts';
 import { socketMessage, TransportError, type TransportErrorCode } from './errors.ts';
 import type { PortAllocator } from './ports.ts';
 import { newCounters, type TransportCounters } from './types.ts';
-import { normalizeAddress, UdpRtpTransport } from './udp.ts';
+import { bindUdpSocket, normalizeAddress, UdpRtpTransport } from './udp.ts';
+
+async function bindFixedPair(port: number, address: string): Promise<{ rtp: UdpSocket; rtcp: UdpSocket; ports: [number, number] }> {
+  const rtp = await bindUdpSocket(port, address);
+  try {
+    return { rtp, rtcp: await bindUdpSocket(port + 1, address), ports: [port, port + 1] };
+  } catch (err) {
+    rtp.close();
+    throw err;
+  }
+}
 
 export interface RtspSessionOptions {
   url: string;
@@ -21,6 +32,8 @@ export interface RtspSessionOptions {
   password?: string;
   transport: 'udp' | 'tcp';
   ports: PortAllocator;
+  /** UDP: fixed client RTP port (RTCP on the next), instead of a pair from `ports`. */
+  clientPort?: number;
   bindAddress: string;
   maxPacketSize: number;
   /** Whole handshake (connect … PLAY answered) and TEARDOWN answer deadline. */
@@ -100,7 +113,7 @@ export class RtspSession {
     if (o.transport === 'udp') {
       let pair;
       try {
-        pair = await o.ports.bindPair();
+        pair = o.clientPort !== undefined ? await bindFixedPair(o.clientPort, o.bindAddress) : await o.ports.bindPair();
       } catch (err) {
         sock.destroy();
         throw err;

@@ -24,6 +24,8 @@ export interface RtspTransportOptions {
   transport?: 'auto' | 'udp' | 'tcp';
   /** Silence after PLAY that makes 'auto' switch to TCP. Default 3000 ms. */
   udpFallbackMs?: number;
+  /** UDP: fixed client RTP port (RTCP on the next one), e.g. config `rtp_config.port`. Default: from `ports`. */
+  clientPort?: number;
   /** Client port pairs for UDP. Default: OS-chosen pairs on `bindAddress`. */
   ports?: PortAllocator;
   /** Local address for UDP sockets when no allocator is given. Default '0.0.0.0'. */
@@ -119,6 +121,7 @@ export class RtspTransport implements RtpTransport {
       ...(o.username !== undefined ? { username: o.username } : {}),
       ...(o.password !== undefined ? { password: o.password } : {}),
       ...(o.userAgent !== undefined ? { userAgent: o.userAgent } : {}),
+      ...(o.clientPort !== undefined ? { clientPort: o.clientPort } : {}),
     });
     this.session = s;
     this.carrierNow = carrier;
