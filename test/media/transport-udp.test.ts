@@ -225,3 +225,23 @@ test('PortAllocator: even/odd pairs inside the range, skipping ports taken by ot
   b.rtcp.close();
   foreign.close();
 });
+
+test('LiveStream with keyframeRequest "fir": an RFC 5104 FIR naming the sender reaches its RTCP socket', async () => {
+  const port = await freeUdpPair();
+  const s = new LiveStream({
+    id: 'fir', source: { kind: 'udp', port, bindAddress: '127.0.0.1' }, codec: 'h264', jitterBufferMs: 50, keyframeRequest: 'fir', receiverSsrc: 0x4321,
+  });
+  await s.connect();
+  const [a, aRtcp] = await senderPair();
+  const got = received(aRtcp);
+  for (let seq = 0; seq < 5; seq++) await send(a, rtp(seq, 0xdef, 200), port); // P slices only: the gate wants a key frame
+  const firs = () => got.flatMap((g) => RtcpPacketConverter.deSerialize(g))
+    .filter((p): p is RtcpPayloadSpecificFeedback => p instanceof RtcpPayloadSpecificFeedback && p.feedback.constructor.name === 'FullIntraRequest');
+  await until(() => firs().length >= 1, 5000);
+  await s.close();
+  a.close();
+  aRtcp.close();
+  const fir = firs()[0]!.feedback as unknown as { senderSsrc: number; fir: { ssrc: number; sequenceNumber: number }[] };
+  assert.equal(fir.senderSsrc, 0x4321);
+  assert.deepEqual(fir.fir.map((e) => e.ssrc), [0xdef]);
+});
