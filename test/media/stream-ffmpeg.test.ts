@@ -100,4 +100,5 @@ test('FFmpeg -re H.264 over RTP/UDP into a LiveStream: all frames decode; fps, s
   assert.equal(m.transport.sendErrors, 0);
   assert.equal(m.transport.notAllowed + m.transport.unknownSource + m.transport.oversize, 0);
   assert.equal(m.network_latency_ms, null, 'no SR of ours, so no LSR-based RTT');
+  assert.ok(m.last_frame_ms !== null && m.last_packet_ms !== null && m.last_frame_ms >= m.last_packet_ms, 'the last frame left after its last packet came');
 });

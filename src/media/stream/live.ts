@@ -97,6 +97,11 @@ export interface LiveStreamMetrics extends WindowFigures {
   rejected: { malformed: number; too_large: number; wrong_payload_type: number; wrong_ssrc: number; late: number; duplicates: number };
   /** Clock time of the last accepted RTP packet, null before any. */
   last_packet_ms: number | null;
+  /**
+   * Clock time of the last frame handed to `onFrame` (its delivery, not its arrival), null
+   * before any. With the default clock, `performance.timeOrigin + last_frame_ms` is Unix ms.
+   */
+  last_frame_ms: number | null;
 }
 
 interface Totals {
@@ -134,6 +139,7 @@ export class LiveStream {
   private resolutionChanges = 0;
   private latencyMs: number | null = null;
   private lastPacketAt: number | null = null;
+  private lastFrameAt: number | null = null;
   private silenceFrom = 0;
   private nextRtcpAt = Infinity;
   private nextSampleAt = Infinity;
@@ -274,6 +280,7 @@ export class LiveStream {
         late: tot.late, duplicates: tot.duplicates,
       },
       last_packet_ms: this.lastPacketAt,
+      last_frame_ms: this.lastFrameAt,
     };
   }
 
@@ -388,6 +395,7 @@ export class LiveStream {
     else this.rtpExt += (f.timestamp - this.rtpLast) | 0; // signed 32-bit step: wrap-safe
     this.rtpLast = f.timestamp;
     this.window.addFrame(f.arrivalMs ?? now, this.rtpExt, this.clockRate);
+    this.lastFrameAt = now;
     if (f.width !== undefined && f.height !== undefined) {
       const prev = this.resolution;
       if (!prev || prev[0] !== f.width || prev[1] !== f.height) {

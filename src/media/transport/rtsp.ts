@@ -75,8 +75,9 @@ export class RtspTransport implements RtpTransport {
       await t.play(t.carrierNow);
     } catch (err) {
       if (opts.transport !== 'auto' && opts.transport !== undefined) throw err;
-      if (!(err instanceof TransportError) || err.code !== 'RTSP_TRANSPORT') throw err;
-      // RFC 2326 §11.4.16 461 Unsupported Transport: the server offers no UDP.
+      // RFC 2326 §11.4.16 461 Unsupported Transport: the server offers no UDP; or no local
+      // UDP pair could be bound. TCP-interleaved needs neither.
+      if (!(err instanceof TransportError) || !['RTSP_TRANSPORT', 'TRANSPORT_PORTS', 'TRANSPORT_BIND'].includes(err.code)) throw err;
       t.fallbacks++;
       await t.play('tcp');
     }
