@@ -30,6 +30,8 @@ export const STREAM_USAGE = `usage: dvs stream --scenario scenario.yaml [options
   --clock-offset-ms ID=MS sender-report clock offset of camera ID (repeatable; default: its scenario clock offset)
   --max-payload BYTES     largest RTP payload (default 1200)
   --sdp DIR               write DIR/<camera>.sdp for receivers (ffmpeg -protocol_whitelist file,udp,rtp -i …)
+  --rtsp-publish URL      instead of RTP/UDP, publish camera ID to URL/ID with RTSP RECORD over TCP (FFmpeg's
+                          RTSP muxer packetizes; no impairment, clock offsets or SDP files in this mode)
   --quiet                 no per-second lines
 `;
 
@@ -47,6 +49,7 @@ interface StreamArgs {
   offsets: Map<string, number>;
   maxPayload: number;
   sdpDir: string | null;
+  rtspPublish: string | null;
   quiet: boolean;
 }
 
@@ -63,7 +66,7 @@ function parse(argv: string[]): { scenario: string; a: StreamArgs } | 'help' {
     options: {
       scenario: { type: 'string' }, to: { type: 'string' }, seconds: { type: 'string' }, codec: { type: 'string' }, gop: { type: 'string' },
       loss: { type: 'string' }, 'jitter-ms': { type: 'string' }, reorder: { type: 'string' }, duplicate: { type: 'string' }, seed: { type: 'string' },
-      'clock-offset-ms': { type: 'string', multiple: true }, 'max-payload': { type: 'string' }, sdp: { type: 'string' },
+      'clock-offset-ms': { type: 'string', multiple: true }, 'max-payload': { type: 'string' }, sdp: { type: 'string' }, 'rtsp-publish': { type: 'string' },
       quiet: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
     },
   });
@@ -78,6 +81,12 @@ function parse(argv: string[]): { scenario: string; a: StreamArgs } | 'help' {
     if (!mm || !Number.isFinite(Number(mm[2]))) throw new UsageError(`--clock-offset-ms must be CAMERA=MS, got "${o}"`);
     offsets.set(mm[1]!, Number(mm[2]));
   }
+  const rtspPublish = values['rtsp-publish'] ?? null;
+  if (rtspPublish !== null) {
+    if (!/^rtsps?:\/\/[^\s]+$/.test(rtspPublish)) throw new UsageError(`--rtsp-publish must be an rtsp:// URL, got "${rtspPublish}"`);
+    const clash = ['to', 'loss', 'jitter-ms', 'reorder', 'duplicate', 'clock-offset-ms', 'sdp', 'max-payload'].filter((k) => (values as Record<string, unknown>)[k] !== undefined);
+    if (clash.length > 0) throw new UsageError(`--rtsp-publish cannot be combined with ${clash.map((k) => `--${k}`).join(', ')}`);
+  }
   if (values.codec !== undefined && values.codec !== 'h264' && values.codec !== 'h265' && values.codec !== 'mjpeg') throw new UsageError(`--codec must be h264, h265 or mjpeg, got "${values.codec}"`);
   return {
     scenario: values.scenario,
@@ -90,7 +99,7 @@ function parse(argv: string[]): { scenario: string; a: StreamArgs } | 'help' {
       reorder: num('reorder', values.reorder, 0, 0, 100), duplicate: num('duplicate', values.duplicate, 0, 0, 100),
       seed: values.seed === undefined ? null : num('seed', values.seed, 0, 0, 0xffffffff),
       offsets, maxPayload: num('max-payload', values['max-payload'], 1200, 200, 65000),
-      sdpDir: values.sdp ?? null, quiet: values.quiet ?? false,
+      sdpDir: values.sdp ?? null, rtspPublish, quiet: values.quiet ?? false,
     },
   };
 }
@@ -103,7 +112,8 @@ interface CameraStream {
   id: string;
   codec: Codec;
   enc: Enc;
-  sender: RtpSender;
+  /** Null when FFmpeg publishes over RTSP itself. */
+  sender: RtpSender | null;
   /** Capture times (shared clock) of frames written to the encoder, not yet out of it. */
   captures: number[];
   frames: number;
@@ -112,7 +122,14 @@ interface CameraStream {
   done: Promise<void>;
 }
 
-function encoderArgs(s: Scenario['cameras'][number], codec: Codec, gop: number): string[] {
+function encoderArgs(s: Scenario['cameras'][number], codec: Codec, gop: number, rtspUrl: string | null): string[] {
+  const args = encoderArgsPipe(s, codec, gop);
+  if (!rtspUrl) return args;
+  // Same encoder, but FFmpeg's RTSP muxer (ANNOUNCE + RECORD, interleaved TCP) instead of a pipe.
+  return [...args.slice(0, -3), '-f', 'rtsp', '-rtsp_transport', 'tcp', rtspUrl];
+}
+
+function encoderArgsPipe(s: Scenario['cameras'][number], codec: Codec, gop: number): string[] {
   const [w, h] = s.resolution;
   const rate = `${Math.round(s.bitrate_kbps)}k`;
   const input = ['-hide_banner', '-loglevel', 'error', '-f', 'rawvideo', '-pix_fmt', 'gray', '-s', `${w}x${h}`, '-framerate', String(s.fps), '-i', 'pipe:0'];
@@ -173,11 +190,12 @@ async function runStream(scenario: Scenario, a: StreamArgs, io: CliIo): Promise<
       const rtpPort = a.portBase + 2 * i;
       if (rtpPort + 1 > 65535) throw new Error(`port ${rtpPort + 1} for ${c.id} is out of range`);
       const offset = a.offsets.get(c.id) ?? c.clock?.offset_ms ?? 0;
-      const sender = await RtpSender.open({
+      const rtspUrl = a.rtspPublish ? `${a.rtspPublish.replace(/\/+$/, '')}/${encodeURIComponent(c.id)}` : null;
+      const sender = rtspUrl ? null : await RtpSender.open({
         codec, clock, host: a.host, rtpPort, seed: (seed + 7919 * (i + 1)) >>> 0, clockOffsetMs: offset, maxPayload: a.maxPayload, cname: `${c.id}@dvs-stream`,
         impairment: { lossPct: a.loss, jitterMs: a.jitterMs, reorderPct: a.reorder, duplicatePct: a.duplicate, seed: (seed + i) >>> 0 },
       });
-      const enc = spawn('ffmpeg', encoderArgs(c, codec, a.gop ?? Math.max(1, Math.round(c.fps))), { stdio: ['pipe', 'pipe', 'pipe'] });
+      const enc = spawn('ffmpeg', encoderArgs(c, codec, a.gop ?? Math.max(1, Math.round(c.fps)), rtspUrl), { stdio: ['pipe', 'pipe', 'pipe'] });
       const cam: CameraStream = { id: c.id, codec, enc, sender, captures: [], frames: 0, encoded: 0, stderr: '', done: Promise.resolve() };
       enc.stderr.setEncoding('utf8');
       enc.stderr.on('data', (d: string) => { cam.stderr = (cam.stderr + d).slice(-2000); });
@@ -188,7 +206,7 @@ async function runStream(scenario: Scenario, a: StreamArgs, io: CliIo): Promise<
           const capture = cam.captures.shift();
           if (capture === undefined) { cam.stderr += '\nencoder produced more frames than it was given'; continue; }
           cam.encoded++;
-          sender.send(f, capture);
+          sender?.send(f, capture);
         }
       };
       const toBytes = (x: unknown[]) => (codec === 'mjpeg' ? (x as Uint8Array[]) : (x as { nals: Uint8Array[] }[]).map((au) => annexBBytes(au.nals)));
@@ -198,6 +216,10 @@ async function runStream(scenario: Scenario, a: StreamArgs, io: CliIo): Promise<
         resolve();
       }));
       cams.push(cam);
+      if (!sender) {
+        if (!a.quiet) io.stdout(`${c.id}: ${codec} ${c.resolution.join('x')} @ ${c.fps} fps → RTSP RECORD ${redactUrl(rtspUrl!)}\n`);
+        continue;
+      }
       if (a.sdpDir) writeFileSync(join(a.sdpDir, `${c.id}.sdp`), buildSenderSdp({ codec, address: a.host, rtpPort, payloadType: sender.core.payloadType, name: `dvs ${c.id}`, fps: c.fps }));
       if (!a.quiet) io.stdout(`${c.id}: ${codec} ${c.resolution.join('x')} @ ${c.fps} fps → rtp://${a.host}:${rtpPort} (RTCP ${rtpPort + 1}), clock offset ${offset} ms\n`);
     }
@@ -238,10 +260,11 @@ async function runStream(scenario: Scenario, a: StreamArgs, io: CliIo): Promise<
           const now = clock.nowMs();
           const dt = (now - lastReport) / 1000;
           io.stdout(`${((now - start) / 1000).toFixed(1)} s  ${cams.map((s, i) => {
+            if (!s.sender) return `${s.id} ${s.frames} frames rendered`;
             const k = s.sender.core.counters, w = s.sender.stats, r = reported[i]!;
             return `${s.id} ${((k.frames - r.frames) / dt).toFixed(1)} fps ${(((k.octets - r.octets) * 8) / dt / 1e6).toFixed(2)} Mb/s ${k.packets - r.packets} pkts (dropped ${w.dropped}, pli ${k.pli}, fir ${k.fir})`;
           }).join(' | ')}  lag ${Math.max(0, now - t).toFixed(0)} ms\n`);
-          reported = cams.map((s) => ({ frames: s.sender.core.counters.frames, octets: s.sender.core.counters.octets, packets: s.sender.core.counters.packets }));
+          reported = cams.map((s) => ({ frames: s.sender?.core.counters.frames ?? 0, octets: s.sender?.core.counters.octets ?? 0, packets: s.sender?.core.counters.packets ?? 0 }));
           lastReport = now;
         }
       }
@@ -250,16 +273,25 @@ async function runStream(scenario: Scenario, a: StreamArgs, io: CliIo): Promise<
     }
     for (const cam of cams) cam.enc.stdin.end();
     await Promise.all(cams.map((c) => c.done));
-    await Promise.all(cams.map((c) => c.sender.idle()));
+    await Promise.all(cams.map((c) => c.sender?.idle()));
     for (const cam of cams) {
-      const k = cam.sender.core.counters, w = cam.sender.stats;
       if (cam.enc.exitCode !== 0) throw new Error(`${cam.id}: encoder failed (exit ${cam.enc.exitCode}): ${cam.stderr.trim()}`);
+      if (!cam.sender) {
+        if (!a.quiet) io.stdout(`${cam.id}: ${cam.frames} frames published\n`);
+        continue;
+      }
+      const k = cam.sender.core.counters, w = cam.sender.stats;
       if (!a.quiet) io.stdout(`${cam.id}: ${k.frames} frames, ${k.packets} packets (${w.dropped} dropped, ${w.duplicated} duplicated, ${w.reordered} reordered), ${k.senderReports} sender reports, PLI ${k.pli}, FIR ${k.fir}${k.refusedFrames ? `, ${k.refusedFrames} refused: ${cam.sender.core.lastRefusal}` : ''}\n`);
     }
   } finally {
     for (const cam of cams) {
       if (cam.enc.exitCode === null) cam.enc.kill('SIGKILL');
-      await cam.sender.close();
+      await cam.sender?.close();
     }
   }
+}
+
+/** The URL without user:password@ (credentials never go to the output). */
+function redactUrl(url: string): string {
+  return url.replace(/^(rtsps?:\/\/)[^@/]*@/, '$1');
 }
