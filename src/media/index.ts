@@ -20,3 +20,6 @@ export {
 } from './receiver.ts';
 export * from './health/index.ts';
 export * from './sync/index.ts';
+export * from './transport/index.ts';
+export * from './stream/index.ts';
+export * from './manager/index.ts';
