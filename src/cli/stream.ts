@@ -27,7 +27,8 @@ export const STREAM_USAGE = `usage: dvs stream --scenario scenario.yaml [options
   --reorder PCT           hold PCT % of packets back behind the next one
   --duplicate PCT         send PCT % of packets twice
   --seed N                impairment seed (default: the scenario's seed)
-  --clock-offset-ms ID=MS sender-report clock offset of camera ID (repeatable; default: its scenario clock offset)
+  --clock-offset-ms ID=MS sender-report clock offset of camera ID (repeatable; default: its scenario clock offset;
+                          the scenario's drift_ppm is applied too)
   --max-payload BYTES     largest RTP payload (default 1200)
   --sdp DIR               write DIR/<camera>.sdp for receivers (ffmpeg -protocol_whitelist file,udp,rtp -i …)
   --rtsp-publish URL      instead of RTP/UDP, publish camera ID to URL/ID with RTSP RECORD over TCP (FFmpeg's
@@ -192,7 +193,7 @@ async function runStream(scenario: Scenario, a: StreamArgs, io: CliIo): Promise<
       const offset = a.offsets.get(c.id) ?? c.clock?.offset_ms ?? 0;
       const rtspUrl = a.rtspPublish ? `${a.rtspPublish.replace(/\/+$/, '')}/${encodeURIComponent(c.id)}` : null;
       const sender = rtspUrl ? null : await RtpSender.open({
-        codec, clock, host: a.host, rtpPort, seed: (seed + 7919 * (i + 1)) >>> 0, clockOffsetMs: offset, maxPayload: a.maxPayload, cname: `${c.id}@dvs-stream`,
+        codec, clock, host: a.host, rtpPort, seed: (seed + 7919 * (i + 1)) >>> 0, clockOffsetMs: offset, clockDriftPpm: c.clock?.drift_ppm ?? 0, maxPayload: a.maxPayload, cname: `${c.id}@dvs-stream`,
         impairment: { lossPct: a.loss, jitterMs: a.jitterMs, reorderPct: a.reorder, duplicatePct: a.duplicate, seed: (seed + i) >>> 0 },
       });
       const enc = spawn('ffmpeg', encoderArgs(c, codec, a.gop ?? Math.max(1, Math.round(c.fps)), rtspUrl), { stdio: ['pipe', 'pipe', 'pipe'] });
@@ -221,7 +222,7 @@ async function runStream(scenario: Scenario, a: StreamArgs, io: CliIo): Promise<
         continue;
       }
       if (a.sdpDir) writeFileSync(join(a.sdpDir, `${c.id}.sdp`), buildSenderSdp({ codec, address: a.host, rtpPort, payloadType: sender.core.payloadType, name: `dvs ${c.id}`, fps: c.fps }));
-      if (!a.quiet) io.stdout(`${c.id}: ${codec} ${c.resolution.join('x')} @ ${c.fps} fps → rtp://${a.host}:${rtpPort} (RTCP ${rtpPort + 1}), clock offset ${offset} ms\n`);
+      if (!a.quiet) io.stdout(`${c.id}: ${codec} ${c.resolution.join('x')} @ ${c.fps} fps → rtp://${a.host}:${rtpPort} (RTCP ${rtpPort + 1}), clock offset ${offset} ms${c.clock?.drift_ppm ? `, drift ${c.clock.drift_ppm} ppm` : ''}\n`);
     }
 
     // Frame k of camera c is captured at site time (k/fps − b)/a (its true clock, CONTRACTS §2),

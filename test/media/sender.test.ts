@@ -229,4 +229,16 @@ test('options are validated at construction', () => {
   assert.ok(sr.ok && sr.value[0]!.type === 'sr');
   const p = sr.value[0] as SenderReport;
   assert.ok(Math.abs(unixMsFromNtp(p.ntpSec, p.ntpFrac) - (1.7e12 + 5400)) < 0.001);
+  // Drift: +100 ppm from t₀ = 5000 ms. Over 1000 s the camera's clock gains 100 ms, in SR NTP and
+  // in RTP alike, so a frame maps through either SR to the same (drifted) instant.
+  const drift = new RtpSenderCore({ codec: 'h264', clock, clockDriftPpm: 100, seed: 4 });
+  const srAt = (t: number) => { clock.now = t; const r = parseRtcp(drift.senderReport(t)); assert.ok(r.ok); return r.value[0] as SenderReport; };
+  const s1 = srAt(5000), s2 = srAt(1_005_000);
+  assert.ok(Math.abs(unixMsFromNtp(s2.ntpSec, s2.ntpFrac) - unixMsFromNtp(s1.ntpSec, s1.ntpFrac) - 1_000_100) < 0.001);
+  assert.equal((s2.rtpTimestamp - s1.rtpTimestamp) >>> 0, 90_009_000);
+  const frameTs = drift.rtpTimestampAt(505_000); // 500 s after t₀: camera clock 50 ms ahead
+  for (const sr of [s1, s2]) {
+    const mapped = unixMsFromNtp(sr.ntpSec, sr.ntpFrac) + ((frameTs - sr.rtpTimestamp) | 0) / 90;
+    assert.ok(Math.abs(mapped - (1.7e12 + 505_000 + 50)) < 0.02, `${mapped - 1.7e12 - 505_000}`);
+  }
 });

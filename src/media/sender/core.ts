@@ -3,11 +3,12 @@
  * with sequence numbers, RTP timestamps on the sender's own clock, packet and octet counts, RTCP
  * sender reports, and the feedback (PLI, FIR, receiver reports) it is sent. No sockets or timers.
  *
- * Clock model: the sender's clock reads `shared + clockOffsetMs`. A frame captured at shared time
- * c gets RTP timestamp rtpBase + round((c + offset)·clockRate/1000) mod 2³²; a sender report at
- * shared time t carries NTP = Unix(t) + offset and RTP = rtpBase + round((t + offset)·clockRate/1000).
- * Both are the same linear function of the sender clock, so a receiver mapping RTP to NTP through
- * the SR gets Unix(c) + offset for every frame: the camera's own (possibly wrong) wall clock.
+ * Clock model: the sender's clock reads s(t) = t + offset + (t − t₀)·drift·10⁻⁶ for shared time t
+ * (t₀: when the sender was made). A frame captured at shared time c gets RTP timestamp
+ * rtpBase + round(s(c)·clockRate/1000) mod 2³²; a sender report at shared time t carries
+ * NTP = Unix(t) + s(t) − t and RTP = rtpBase + round(s(t)·clockRate/1000). Both are the same
+ * linear function of the sender clock, so a receiver mapping RTP to NTP through any SR gets
+ * Unix(c) + s(c) − c for every frame: the camera's own (possibly wrong, drifting) wall clock.
  */
 import { checkRange, MediaError } from '../errors.ts';
 import { buildRtcp } from '../rtcp/build.ts';
@@ -39,6 +40,8 @@ export interface RtpSenderCoreOptions {
   maxPayload?: number;
   /** This sender's clock error, ms, added to its NTP and RTP time. Default 0. */
   clockOffsetMs?: number;
+  /** This sender's clock rate error, ppm (camera_time = (1 + ppm·10⁻⁶)·true time + offset). Default 0. */
+  clockDriftPpm?: number;
   /** SDES CNAME. Default `dvs-stream@<ssrc>`. */
   cname?: string;
   /** H.264/H.265: aggregate parameter sets into STAP-A / AP. Default true. */
@@ -63,6 +66,7 @@ export class RtpSenderCore {
   readonly payloadType: number;
   readonly clockRate: number;
   readonly clockOffsetMs: number;
+  readonly clockDriftPpm: number;
   readonly cname: string;
   readonly counters: SenderCounters = { frames: 0, refusedFrames: 0, packets: 0, octets: 0, senderReports: 0, pli: 0, fir: 0, receiverReports: 0 };
   /** Last reception report block about this sender (from an RR or SR of the receiver). */
@@ -71,6 +75,7 @@ export class RtpSenderCore {
   lastRefusal: string | null = null;
   private seq: number;
   private readonly rtpBase: number;
+  private readonly t0: number;
   private readonly h264: H264Packetizer | null;
   private readonly h265: H265Packetizer | null;
   private readonly mjpeg: MjpegPacketizer | null;
@@ -85,6 +90,8 @@ export class RtpSenderCore {
     this.payloadType = checkRange('payloadType', o.payloadType ?? (o.codec === 'mjpeg' ? 26 : 96), 0, 127, true);
     this.clockRate = checkRange('clockRate', o.clockRate ?? 90000, 1000, 1e6, true);
     this.clockOffsetMs = checkRange('clockOffsetMs', o.clockOffsetMs ?? 0, -1e9, 1e9);
+    this.clockDriftPpm = checkRange('clockDriftPpm', o.clockDriftPpm ?? 0, -1e5, 1e5);
+    this.t0 = o.clock.nowMs();
     this.cname = o.cname ?? `dvs-stream@${this.ssrc.toString(16)}`;
     const maxPayload = o.maxPayload ?? 1200;
     this.h264 = o.codec === 'h264' ? new H264Packetizer({ maxPayload, stapA: o.stapA ?? true }) : null;
@@ -97,9 +104,14 @@ export class RtpSenderCore {
     return this.seq;
   }
 
+  /** This sender's clock reading (ms) at shared-clock time `ms`. */
+  senderMs(ms: number): number {
+    return ms + this.clockOffsetMs + (ms - this.t0) * this.clockDriftPpm * 1e-6;
+  }
+
   /** RTP timestamp of shared-clock time `ms` on this sender's clock. */
   rtpTimestampAt(ms: number): number {
-    const ticks = Math.round(((ms + this.clockOffsetMs) * this.clockRate) / 1000);
+    const ticks = Math.round((this.senderMs(ms) * this.clockRate) / 1000);
     return (((this.rtpBase + ticks) % 4294967296) + 4294967296) % 4294967296;
   }
 
@@ -146,7 +158,7 @@ export class RtpSenderCore {
 
   /** SR + SDES CNAME for shared-clock time `nowMs` (RFC 3550 §6.4.1, §6.5.1). */
   senderReport(nowMs: number): Uint8Array {
-    const ntp = ntpFromUnixMs(this.o.clock.unixMs(nowMs) + this.clockOffsetMs);
+    const ntp = ntpFromUnixMs(this.o.clock.unixMs(nowMs) + this.senderMs(nowMs) - nowMs);
     this.counters.senderReports++;
     return buildRtcp([
       { type: 'sr', ssrc: this.ssrc, ntpSec: ntp.sec, ntpFrac: ntp.frac, rtpTimestamp: this.rtpTimestampAt(nowMs),
