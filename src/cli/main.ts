@@ -7,6 +7,7 @@ import { demoCommand } from './demo.ts';
 import { detectCommand } from './detect.ts';
 import { evalCommand } from './eval.ts';
 import { processIo, type CliIo } from './io.ts';
+import { serveCommand } from './serve.ts';
 import { simCommand } from './sim.ts';
 import { streamCommand } from './stream.ts';
 import { trackCommand } from './track.ts';
@@ -22,6 +23,7 @@ commands:
   eval   score tracks against ground truth (Pd, FAR, CEP50, GOSPA, bird flags)
   calib  self-calibration (poses, intrinsics, clocks) from 2D tracks of a moving target
   demo   render the built-in demo site and show what the pipeline sees
+  serve  media server: live RTP/RTSP ingest, stream health, REST + WebSocket API
 `;
 
 type Command = (argv: string[], io?: CliIo) => Promise<number>;
@@ -34,6 +36,7 @@ const commands: Record<string, Command> = {
   calib: calibCommand,
   demo: demoCommand,
   stream: streamCommand,
+  serve: serveCommand,
 };
 
 export async function main(argv: string[], io: CliIo = processIo): Promise<number> {
