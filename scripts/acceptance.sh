@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The detection and tracking acceptance runs on the spec's geometry, from a fresh clone:
-#   bash scripts/acceptance.sh [scenario ...]     (default: spec-1km spec-1km-b spec-1km-c)
+#   bash scripts/acceptance.sh [scenario ...]     (default: spec-1km spec-1km-b spec-1km-c crossing)
+# (`crossing`: two drones passing 12 m apart, for identity keeping; 640×480, 30 s.)
 # Each scenario is rendered once into out/accept/<name>/ (about 10–20 min of CPU for 120 s of
 # 4 × 1080p on 2 cores; kept for later runs), then `dvs detect` runs over it and `dvs eval` scores
 # the raw detections (issue: ≥ 80 % found within 15 m, median ≤ 8 m, ≤ 0.5 far-off /s) and the
@@ -10,7 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 names=("$@")
-[ ${#names[@]} -gt 0 ] || names=(spec-1km spec-1km-b spec-1km-c)
+[ ${#names[@]} -gt 0 ] || names=(spec-1km spec-1km-b spec-1km-c crossing)
 for n in "${names[@]}"; do
   dir="out/accept/$n"
   if [ ! -f "$dir/truth.jsonl" ]; then

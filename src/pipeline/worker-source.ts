@@ -29,11 +29,14 @@ export class WorkerCameraSource {
   private waiter: (() => void) | null = null;
   private closed = false;
 
-  /** `ahead`: frames the worker may decode beyond what has been read (default 16). */
-  constructor(cam: SiteCamera, frontEnd: FrontEndOptions, private readonly ahead = 16) {
+  /**
+   * `ahead`: frames the worker may decode beyond what has been read (default 16). `threads`:
+   * FFmpeg decoder threads (default: FFmpeg's choice).
+   */
+  constructor(cam: SiteCamera, frontEnd: FrontEndOptions, private readonly ahead = 16, threads?: number) {
     if (!cam.file) throw new RangeError(`camera ${cam.id} has no file source`);
     this.camIndex = cam.index;
-    const data: CameraWorkerData = { path: cam.file, camIndex: cam.index, params: cam.camera.params, fps: cam.fps, frontEnd };
+    const data: CameraWorkerData = { path: cam.file, camIndex: cam.index, params: cam.camera.params, fps: cam.fps, frontEnd, ...(threads !== undefined ? { threads } : {}) };
     // The bootstrap registers tsx in the worker (it does not inherit the CLI's loader).
     this.worker = new Worker(new URL('./camera-worker-boot.js', import.meta.url), { workerData: data });
     this.worker.on('message', (m: FromWorker) => {
