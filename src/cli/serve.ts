@@ -1,8 +1,87 @@
-/** `dvs serve --config site.yaml [--port N]`: the media server with its API (being written). */
-import type { CliIo } from './io.ts';
-import { processIo } from './io.ts';
+/**
+ * `dvs serve --config site.yaml [--port N] [--bind ADDR] [--lanes N]`: the media server with its
+ * API. Prints one line when listening and one per stream state change or health alert (sources
+ * redacted); stops cleanly on SIGINT/SIGTERM (streams torn down, alerts in flight drained ≤ 1 s).
+ */
+import { parseArgs } from 'node:util';
+import { ConfigError, loadSiteConfig } from '../config/index.ts';
+import { redactCredentials } from '../config/redact.ts';
+import { buildApi, isLiveCamera, MediaServer, MediaServerError } from '../server/index.ts';
+import { processIo, UsageError, type CliIo } from './io.ts';
 
-export async function serveCommand(_argv: string[], io: CliIo = processIo): Promise<number> {
-  io.stderr('dvs serve: not available yet\n');
-  return 1;
+export const SERVE_USAGE = `usage: dvs serve --config site.yaml [--port N] [--bind ADDR] [--lanes N]
+  --config  site config; cameras with rtsp://, rtp:// or tcp:// sources are received (file: ones are ignored)
+  --port    API port (default api.port of the config; 0 = any free port, printed)
+  --bind    API address (default api.bind_address of the config)
+  --lanes   ingest lanes for load balancing (default min(4, CPU cores))
+  environment: DVS_WEBHOOK_SECRET signs webhook alerts (required when alerting.webhook_url is set)
+`;
+
+export interface ServeControl {
+  /** Resolves the command (clean shutdown) when aborted; default: SIGINT/SIGTERM. */
+  signal?: AbortSignal;
+  /** Called once listening, with the bound address. */
+  onListening?: (address: { host: string; port: number }) => void;
+}
+
+export async function serveCommand(argv: string[], io: CliIo = processIo, control: ServeControl = {}): Promise<number> {
+  let server: MediaServer | null = null;
+  try {
+    const { values } = parseArgs({
+      args: argv, strict: true, allowPositionals: false,
+      options: { config: { type: 'string' }, port: { type: 'string' }, bind: { type: 'string' }, lanes: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    });
+    if (values.help) { io.stdout(SERVE_USAGE); return 0; }
+    if (!values.config) throw new UsageError('--config is required');
+    const port = values.port === undefined ? undefined : Number(values.port);
+    if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535)) throw new UsageError(`--port must be an integer 0..65535, got "${values.port}"`);
+    const lanes = values.lanes === undefined ? undefined : Number(values.lanes);
+    if (lanes !== undefined && !(Number.isInteger(lanes) && lanes >= 1 && lanes <= 256)) throw new UsageError(`--lanes must be an integer 1..256, got "${values.lanes}"`);
+    const cfg = loadSiteConfig(values.config);
+    const live = cfg.cameras.filter(isLiveCamera);
+    if (live.length === 0) io.stderr('dvs serve: no live camera (rtsp://, rtp://, tcp://) in the config; serving the API with no streams\n');
+
+    const srv = new MediaServer(cfg, lanes !== undefined ? { lanes } : {});
+    server = srv;
+    srv.on('state', (e) => io.stdout(`${new Date(e.at).toISOString()} ${e.id} ${e.from} → ${e.to}${e.attempt > 0 && e.to !== 'active' ? ` (attempt ${e.attempt})` : ''}${e.reason ? `: ${e.reason}` : ''}\n`));
+    srv.on('degraded', (a) => io.stdout(`${new Date(a.at).toISOString()} ${a.streamId} health degraded (score ${a.score.toFixed(0)}, worst ${a.worst ?? '?'})\n`));
+    srv.on('recovered', (a) => io.stdout(`${new Date(a.at).toISOString()} ${a.streamId} health recovered (score ${a.score.toFixed(0)})\n`));
+    srv.start();
+    const app = await buildApi(srv);
+    const host = values.bind ?? cfg.api.bind_address;
+    await app.listen({ host, port: port ?? cfg.api.port });
+    const addr = app.server.address();
+    const bound = typeof addr === 'object' && addr !== null ? { host: addr.address, port: addr.port } : { host, port: port ?? cfg.api.port };
+    io.stdout(`dvs serve: ${live.length} stream(s) [${live.map((c) => `${c.id} ${redactCredentials(c.source)}`).join(', ')}], ${srv.lanes} lane(s) (${srv.strategy}), API on http://${bound.host.includes(':') ? `[${bound.host}]` : bound.host}:${bound.port}\n`);
+    control.onListening?.(bound);
+
+    await new Promise<void>((resolve) => {
+      if (control.signal) {
+        if (control.signal.aborted) return resolve();
+        control.signal.addEventListener('abort', () => resolve(), { once: true });
+        return;
+      }
+      const stop = (sig: string) => {
+        io.stdout(`dvs serve: ${sig}, shutting down\n`);
+        process.off('SIGINT', onInt);
+        process.off('SIGTERM', onTerm);
+        resolve();
+      };
+      const onInt = () => stop('SIGINT');
+      const onTerm = () => stop('SIGTERM');
+      process.on('SIGINT', onInt);
+      process.on('SIGTERM', onTerm);
+    });
+    await app.close();
+    await srv.close(1000);
+    io.stdout('dvs serve: stopped\n');
+    return 0;
+  } catch (e) {
+    await server?.close(0);
+    if (e instanceof ConfigError) { io.stderr(`dvs serve: invalid config, nothing started:\n${e.message}\n`); return 2; }
+    if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) { io.stderr(`dvs serve: ${(e as Error).message}\n${SERVE_USAGE}`); return 2; }
+    if (e instanceof MediaServerError) { io.stderr(`dvs serve: ${e.message}\n`); return 2; }
+    io.stderr(`dvs serve: ${(e as Error).message}\n`);
+    return 1;
+  }
 }
