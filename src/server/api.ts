@@ -78,7 +78,7 @@ export async function buildApi(srv: MediaServer, opts: ApiOptions = {}): Promise
       reply.log.error(err);
       return reply.code(500).send(errorBody('INTERNAL', 'internal error'));
     }
-    return reply.code(status).send(errorBody(err.code ?? 'BAD_REQUEST', redactCredentialsInText(err.message)));
+    return reply.code(status).send(errorBody(status === 429 ? 'RATE_LIMITED' : err.code ?? 'BAD_REQUEST', redactCredentialsInText(err.message)));
   });
   app.setNotFoundHandler((req, reply) => reply.code(404).send(errorBody('NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}`)));
 
