@@ -115,12 +115,20 @@ function convert(datasetDir: string, out: string, calibDir: string): void {
  */
 function compare(calibDir: string, out: string): void {
   const truth = JSON.parse(readFileSync(join(out, 'sync-truth.json'), 'utf8')) as { cameras: Array<{ id: string; fps: number }>; alpha: number[][]; beta: number[][] };
+  // Labelled frame range of each camera (for the errors over the overlap, below).
+  const range = new Map<string, [number, number]>();
+  for (const c of truth.cameras) {
+    const f = join(out, 'det', `${c.id}.csv`);
+    if (!existsSync(f)) continue;
+    const t = readFileSync(f, 'utf8').trim().split('\n').slice(1).map((l) => Number(l.split(',')[0]));
+    range.set(c.id, [Math.round(t[0]! * c.fps), Math.round(t[t.length - 1]! * c.fps)]);
+  }
   const rep = JSON.parse(readFileSync(join(calibDir, 'report.json'), 'utf8')) as { reference_camera: string; cameras: Array<{ id: string; calibrated: boolean; clock: { offset_ms: number; drift_ppm: number }; reprojection_rmse_px: number | null }> };
   const ri = truth.cameras.findIndex((c) => c.id === rep.reference_camera);
   const ref = rep.cameras.find((c) => c.id === rep.reference_camera)!;
   const aR = 1 + ref.clock.drift_ppm * 1e-6, bR = ref.clock.offset_ms / 1000;
   console.log(`reference ${rep.reference_camera}; β error in frames of the other camera`);
-  console.log('camera  calibrated  rmse_px   α_true    α_est      β_true     β_est   β_err_frames  β_err_ms');
+  console.log('camera  calibrated  rmse_px   α_true    α_est      β_true     β_est   β_err_frames  β_err_ms   err@overlap start/mid/end (frames)');
   let worst = 0;
   truth.cameras.forEach((c, k) => {
     const r = rep.cameras.find((x) => x.id === c.id);
@@ -131,7 +139,16 @@ function compare(calibDir: string, out: string): void {
     const bt = truth.beta[ri]![k]!, at = truth.alpha[ri]![k]!;
     const e = betaEst - bt;
     if (r.calibrated && k !== ri) worst = Math.max(worst, Math.abs(e));
-    console.log(`${c.id.padEnd(7)} ${String(r.calibrated).padEnd(10)} ${(r.reprojection_rmse_px ?? NaN).toFixed(3).padStart(7)} ${at.toFixed(4).padStart(8)} ${alphaEst.toFixed(5).padStart(9)} ${bt.toFixed(2).padStart(10)} ${betaEst.toFixed(2).padStart(9)} ${e.toFixed(2).padStart(13)} ${((1000 * e) / c.fps).toFixed(1).padStart(9)}`);
+    // β is the mapping at reference frame 0, an extrapolation when α differs: the table's α has
+    // four decimals (±5·10⁻⁵, i.e. up to ±1.5 frames over 30 000 reference frames), so the error
+    // is also given where both cameras labelled the drone (reference frames of the overlap).
+    const rr = range.get(truth.cameras[ri]!.id), rk = range.get(c.id);
+    let over = '';
+    if (rr && rk && k !== ri) {
+      const lo = Math.max(rr[0], (rk[0] - bt) / at), hi = Math.min(rr[1], (rk[1] - bt) / at);
+      if (hi > lo) over = [lo, (lo + hi) / 2, hi].map((i) => (alphaEst * i + betaEst - (at * i + bt)).toFixed(2)).join(' / ');
+    }
+    console.log(`${c.id.padEnd(7)} ${String(r.calibrated).padEnd(10)} ${(r.reprojection_rmse_px ?? NaN).toFixed(3).padStart(7)} ${at.toFixed(4).padStart(8)} ${alphaEst.toFixed(5).padStart(9)} ${bt.toFixed(2).padStart(10)} ${betaEst.toFixed(2).padStart(9)} ${e.toFixed(2).padStart(13)} ${((1000 * e) / c.fps).toFixed(1).padStart(9)}   ${over}`);
   });
   console.log(`worst |β error| over calibrated cameras: ${worst.toFixed(2)} frames`);
 }

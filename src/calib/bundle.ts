@@ -25,8 +25,8 @@ import { CholeskyDecomposition, Matrix, inverse, solve as denseSolve } from 'ml-
 import { BandedSpd } from './banded.ts';
 import { expSO3, mul3 } from './solvers/index.ts';
 
-export const P = 13;
-const I_W = 0, I_C = 3, I_F = 6, I_K1 = 7, I_K2 = 8, I_CX = 9, I_CY = 10, I_B = 11, I_D = 12;
+export const P = 14;
+const I_W = 0, I_C = 3, I_F = 6, I_K1 = 7, I_K2 = 8, I_CX = 9, I_CY = 10, I_B = 11, I_D = 12, I_L = 13;
 
 export interface BaCamera {
   /** World→camera rotation (row-major). */
@@ -39,6 +39,8 @@ export interface BaCamera {
   a: number; b: number;
   /** Seconds per row (rolling shutter; 0 = global) and direction; image height. */
   lineS: number; rsUp: boolean; height: number;
+  /** Estimate lineS (with `BaOptions.lineTimes`): for cameras whose readout is not known. */
+  fitLine?: boolean;
 }
 
 export interface BaObservations {
@@ -69,6 +71,10 @@ export interface BaOptions {
   clocks?: boolean;
   /** Estimate drifts (default true when clocks). */
   drifts?: boolean;
+  /** Estimate the rolling-shutter line time of the cameras marked `fitLine` (default false). */
+  lineTimes?: boolean;
+  /** σ of the line-time prior toward the starting value, s per row (default 30 µs: a 1080-row readout of 32 ms). */
+  lineSigma?: number;
   /** Huber threshold, pixels (default 2). */
   huberPx?: number;
   /** Acceleration σ of the smoothness prior, trajectory units/s² (default 500: weak, it only has to carry knots through gaps; a tight prior biases a manoeuvring target). */
@@ -97,7 +103,7 @@ export interface BaReport {
   positionSigma: number[];
 }
 
-interface Guess { fx: number; fy: number; k1: number; k2: number }
+interface Guess { fx: number; fy: number; k1: number; k2: number; line: number }
 
 /** Camera state copy. */
 function cloneCams(c: readonly BaCamera[]): BaCamera[] {
@@ -111,7 +117,8 @@ export class Projector {
   u = 0; v = 0; j = 0;
 
   eval(cam: BaCamera, traj: BaTrajectory, nk: number, tau: number, vObs: number, jac: boolean): boolean {
-    const rowOff = cam.lineS > 0 ? (cam.rsUp ? (cam.height - 1 - vObs) : vObs) * cam.lineS : 0;
+    const row = cam.rsUp ? (cam.height - 1 - vObs) : vObs;
+    const rowOff = row * cam.lineS;
     const tc = tau + rowOff;
     const s = (tc - cam.b) / cam.a;
     let f = (s - traj.s0) / traj.dt;
@@ -175,6 +182,8 @@ export class Projector {
       const vs = gv[0]! * vx + gv[1]! * vy + gv[2]! * vz;
       Jc[I_B] = -us / cam.a; Jc[P + I_B] = -vs / cam.a;
       Jc[I_D] = (-us * s / cam.a) * 1e-6; Jc[P + I_D] = (-vs * s / cam.a) * 1e-6;
+      // Line time (ms per 1000 rows, i.e. µs per row): ds/dline = row/a.
+      Jc[I_L] = (us * row / cam.a) * 1e-6; Jc[P + I_L] = (vs * row / cam.a) * 1e-6;
     }
     for (let c = 0; c < 3; c++) {
       Jk[c] = (1 - w) * gu[c]!; Jk[3 + c] = w * gu[c]!;
@@ -195,6 +204,7 @@ export function applyStep(cams: readonly BaCamera[], traj: BaTrajectory, dc: Flo
     c.k1 += dc[o + I_K1]!; c.k2 += dc[o + I_K2]!;
     c.cx += dc[o + I_CX]!; c.cy += dc[o + I_CY]!;
     c.b += dc[o + I_B]!; c.a += dc[o + I_D]! * 1e-6;
+    c.lineS += dc[o + I_L]! * 1e-6;
   }
   const X = Float64Array.from(traj.X);
   for (let k = 0; k < X.length; k++) X[k] = X[k]! + dk[k]!;
@@ -214,7 +224,8 @@ export function bundleAdjust(cams: BaCamera[], traj: BaTrajectory, obs: BaObserv
   const accW = 1 / ((o.accSigma ?? 500) * traj.dt * traj.dt);
   const fSig = o.focalSigma ?? 0.3, kSig = o.kSigma ?? 0.3;
   const doIntr = o.intrinsics ?? true, doPP = o.principalPoint ?? false, doClk = o.clocks ?? true, doDrift = o.drifts ?? doClk;
-  const guess: Guess[] = cams.map((c) => ({ fx: c.fx, fy: c.fy, k1: c.k1, k2: c.k2 }));
+  const doLine = o.lineTimes ?? false, lSig = (o.lineSigma ?? 30e-6) * 1e6;
+  const guess: Guess[] = cams.map((c) => ({ fx: c.fx, fy: c.fy, k1: c.k1, k2: c.k2, line: c.lineS }));
   const ref = o.refCamera;
   const fixedPose = new Set([ref, ...(o.fixedPose ?? [])]);
   let scale = o.scale;
@@ -235,6 +246,7 @@ export function bundleAdjust(cams: BaCamera[], traj: BaTrajectory, obs: BaObserv
     if (doIntr) { free[b + I_F] = 1; free[b + I_K1] = 1; free[b + I_K2] = 1; }
     if (doPP) { free[b + I_CX] = 1; free[b + I_CY] = 1; }
     if (doClk && i !== ref) { free[b + I_B] = 1; if (doDrift) free[b + I_D] = 1; }
+    if (doLine && cams[i]!.fitLine) free[b + I_L] = 1;
   }
   const proj = new Projector();
   const nObs = obs.cam.length;
@@ -262,6 +274,7 @@ export function bundleAdjust(cams: BaCamera[], traj: BaTrajectory, obs: BaObserv
       const c = cs[i]!, g = guess[i]!;
       cost += ((c.fx / g.fx - 1) / fSig) ** 2 + ((c.k1 - g.k1) / kSig) ** 2 + ((c.k2 - g.k2) / kSig) ** 2;
     }
+    if (doLine) for (let i = 0; i < ncam; i++) if (free[i * P + I_L]) cost += ((cs[i]!.lineS - guess[i]!.line) * 1e6 / lSig) ** 2;
     if (scale) {
       const a = cs[scale.cam]!.C, b = cs[ref]!.C;
       cost += ((Math.hypot(a[0]! - b[0]!, a[1]! - b[1]!, a[2]! - b[2]!) - scale.dist) / scale.sigma) ** 2;
@@ -318,6 +331,11 @@ export function bundleAdjust(cams: BaCamera[], traj: BaTrajectory, obs: BaObserv
       for (const [ix, val, g0] of [[I_K1, c.k1, g.k1], [I_K2, c.k2, g.k2]] as const) {
         gc[b + ix] = gc[b + ix]! + (val - g0) / kSig / kSig; Hcc[(b + ix) * NC + b + ix] = Hcc[(b + ix) * NC + b + ix]! + 1 / kSig / kSig;
       }
+    }
+    if (doLine) for (let i = 0; i < ncam; i++) {
+      const b = i * P + I_L;
+      if (!free[b]) continue;
+      gc[b] = gc[b]! + (cur.cams[i]!.lineS - guess[i]!.line) * 1e6 / lSig / lSig; Hcc[b * NC + b] = Hcc[b * NC + b]! + 1 / lSig / lSig;
     }
     if (scale) {
       const A = cur.cams[scale.cam]!.C, B = cur.cams[ref]!.C;

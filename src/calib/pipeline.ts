@@ -54,6 +54,12 @@ export interface CalibrateOptions {
   principalPoint?: boolean;
   /** Knot spacing, s (default 0.1, or the smallest median sample interval when longer). */
   knotDtS?: number;
+  /**
+   * Estimate the rolling-shutter line time of every camera whose `rollingShutter` is not given,
+   * in the last adjustment pass (default false): an unmodelled readout shifts a camera's apparent
+   * clock by its line time × the target's mean row.
+   */
+  lineTimes?: boolean;
   /** LM iterations per bundle-adjustment pass (default 60). */
   maxIterations?: number;
   seed?: number;
@@ -311,7 +317,7 @@ export function calibrate(inputs: readonly CalibCameraInput[], o: CalibrateOptio
     return {
       R: Float64Array.from(s.R!), C: Float64Array.from(s.C!), fx: k.fx, fy: k.fy, cx: k.cx, cy: k.cy, k1: k.k1, k2: k.k2, k3: k.k3, p1: k.p1, p2: k.p2,
       a: s.clock.a * s.alpha, b: s.clock.a * s.beta + s.clock.b,
-      lineS: (rs?.line_us ?? 0) * 1e-6, rsUp: rs?.direction === 'up', height: k.height,
+      lineS: (rs?.line_us ?? 0) * 1e-6, rsUp: rs?.direction === 'up', height: k.height, fitLine: rs === undefined,
     };
   });
   const obsAll: Array<[number, number, number, number]> = [];
@@ -331,10 +337,12 @@ export function calibrate(inputs: readonly CalibCameraInput[], o: CalibrateOptio
   const err = reprojectionErrors(baCams, traj, obs);
   const cut = Math.max(3 * huber, 4 * rep.rmsPx);
   const kept = obsAll.filter((_, m) => err[m]! <= cut);
-  if (kept.length < obsAll.length) {
-    say(`dropped ${obsAll.length - kept.length} observations over ${cut.toFixed(1)} px`);
+  const lineTimes = (o.lineTimes ?? false) && baCams.some((c) => c.fitLine);
+  if (kept.length < obsAll.length || lineTimes) {
+    if (kept.length < obsAll.length) say(`dropped ${obsAll.length - kept.length} observations over ${cut.toFixed(1)} px`);
     obs = mkObs(kept);
-    rep = bundleAdjust(baCams, traj, obs, { refCamera: refBa, scale, intrinsics: true, principalPoint: o.principalPoint ?? false, huberPx: huber, accSigma, maxIterations: maxIt, onIteration: progress('final adjustment') });
+    rep = bundleAdjust(baCams, traj, obs, { refCamera: refBa, scale, intrinsics: true, principalPoint: o.principalPoint ?? false, lineTimes, huberPx: huber, accSigma, maxIterations: maxIt, onIteration: progress('final adjustment') });
+    if (lineTimes) say(`line times (µs/row): ${baIdx.map((i, bi) => `${st[i]!.input.id} ${(baCams[bi]!.lineS * 1e6).toFixed(1)}`).join(', ')}`);
   }
   say(`bundle adjustment: reprojection RMSE ${rep.rmsPx.toFixed(3)} px`);
 

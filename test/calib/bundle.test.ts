@@ -79,3 +79,55 @@ test('bundle adjustment recovers perturbed poses, focal lengths, k1, clocks and 
   // The perturbation was 2 m / 1° / 5 % / 20 ms: every camera moved most of the way back.
   for (let i = 1; i < 4; i++) assert.ok(rotationAngleBetween(start[i]!.R, truth[i]!.R) < 0.2 * Math.PI / 180);
 });
+
+test('bundle adjustment with line times: recovers unknown rolling-shutter readouts (40, −25, 30 µs/row) and the clocks they would bias', () => {
+  const cams = rig();
+  const truth = cams.map((c) => new Camera(c.params));
+  const lines = [0, 40e-6, -25e-6, 30e-6];
+  const s0 = 100, s1 = 160;
+  const rng = new Rng(5);
+  // Rolling-shutter observations, generated independently of the adjustment: the row v of frame
+  // k is exposed at camera time k/fps + v·line; v found by fixed-point iteration on the projection.
+  const obsArr: Array<[number, number, number, number]> = [];
+  cams.forEach((rc, i) => {
+    const cam = truth[i]!;
+    const o = [0, 0, 0];
+    for (let k = Math.ceil(cam.clock.cameraTime(s0) * rc.fps); k <= Math.floor(cam.clock.cameraTime(s1) * rc.fps); k++) {
+      const tc = k / rc.fps;
+      let v = cam.height / 2, ok = false;
+      for (let it = 0; it < 8; it++) {
+        const p = targetPath(cam.clock.siteTime(tc + v * lines[i]!));
+        ok = cam.projectInto(p[0], p[1], p[2], o) && cam.inImage(o[0]!, o[1]!);
+        if (!ok) break;
+        v = o[1]!;
+      }
+      if (ok) obsArr.push([i, tc, o[0]! + 0.3 * rng.normal(), o[1]! + 0.3 * rng.normal()]);
+    }
+  });
+  const obs: BaObservations = {
+    cam: Int32Array.from(obsArr.map((o) => o[0])), t: Float64Array.from(obsArr.map((o) => o[1])),
+    u: Float64Array.from(obsArr.map((o) => o[2])), v: Float64Array.from(obsArr.map((o) => o[3])),
+  };
+  const dt = 1 / 15;
+  const nk = Math.ceil((s1 - s0 + 2) / dt) + 1;
+  const trueBaseline = Math.hypot(...[0, 1, 2].map((k) => truth[1]!.C[k]! - truth[0]!.C[k]!));
+  const run = (fit: boolean): BaCamera[] => {
+    const start = truth.map(toBa);
+    for (let i = 1; i < 4; i++) { start[i]!.b += 0.015 * (i % 2 ? 1 : -1); start[i]!.fitLine = true; }
+    const X = new Float64Array(3 * nk);
+    for (let j = 0; j < nk; j++) X.set(targetPath(s0 - 1 + j * dt), 3 * j);
+    bundleAdjust(start, { s0: s0 - 1, dt, X }, obs, { refCamera: 0, lineTimes: fit, lineSigma: 1e-3, scale: { cam: 1, dist: trueBaseline, sigma: 1e-3 } });
+    return start;
+  };
+  // Clock at the frame's first row, relative to the reference, mid-window.
+  const clockErr = (c: BaCamera, i: number): number => (c.a * 130 + c.b) - truth[i]!.clock.cameraTime(130);
+  const fitted = run(true);
+  for (let i = 1; i < 4; i++) {
+    const c = fitted[i]!;
+    assert.ok(Math.abs(c.lineS - lines[i]!) < 5e-6, `cam ${i}: line ${c.lineS * 1e6} µs vs ${lines[i]! * 1e6}`);
+    assert.ok(Math.abs(clockErr(c, i)) < 0.002, `cam ${i}: clock off by ${clockErr(c, i) * 1000} ms`);
+  }
+  // Without the line times the readout leaks into the clocks (the target's mean row × line).
+  const plain = run(false);
+  assert.ok([1, 2, 3].some((i) => Math.abs(clockErr(plain[i]!, i)) > 0.004), `clock errors without line times: ${[1, 2, 3].map((i) => (clockErr(plain[i]!, i) * 1000).toFixed(1)).join(', ')} ms`);
+});
