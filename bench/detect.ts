@@ -27,20 +27,48 @@ function decodeOnly(file: string, how: keyof typeof DECODE_ONLY): Promise<void> 
   });
 }
 
+/**
+ * On an already rendered scenario directory (site.yaml and one `<camera>.mkv` per camera, e.g.
+ * out/accept/spec-1km from `npm run accept`): the whole videos, decode-only and `dvs detect`
+ * back to back.
+ */
+export async function benchDetectDir(dir: string): Promise<Record<string, number>> {
+  const cfg = loadSiteConfig(join(dir, 'site.yaml'));
+  const files = cfg.cameras.map((c) => join(dir, `${c.id}.mkv`));
+  const out = mkdtempSync(join(tmpdir(), 'dvs-bench-detect-'));
+  try {
+    return await compare(files, () => runOfflineDetect(cfg, out, { quiet: true }), null);
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+}
+
 export async function benchDetect(frames: number): Promise<Record<string, number>> {
   const scenario = loadScenario('scenarios/spec-1km.yaml');
   const dir = mkdtempSync(join(tmpdir(), 'dvs-bench-detect-'));
   try {
     await runSim(scenario, dir, { quiet: true, maxFrames: frames });
-    const total = frames * scenario.cameras.length;
-    const rate = async (how: keyof typeof DECODE_ONLY) => {
+    const files = scenario.cameras.map((c) => join(dir, `${c.id}.mkv`));
+    return await compare(files, () => runOfflineDetect(loadSiteConfig(join(dir, 'site.yaml')), join(dir, 'det'), { quiet: true }), frames * scenario.cameras.length);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function compare(files: string[], detect: () => ReturnType<typeof runOfflineDetect>, knownTotal: number | null): Promise<Record<string, number>> {
+  {
+    let total = knownTotal ?? 0;
+    // Wall times first, frame rates once the frame count is known (dvs detect counts them).
+    const wall = async (how: keyof typeof DECODE_ONLY) => {
       const t0 = performance.now();
-      await Promise.all(scenario.cameras.map((c) => decodeOnly(join(dir, `${c.id}.mkv`), how)));
-      return total / ((performance.now() - t0) / 1000);
+      await Promise.all(files.map((f) => decodeOnly(f, how)));
+      return (performance.now() - t0) / 1000;
     };
-    const nullFps = await rate('null');
-    const greyFps = await rate('grey');
-    const s = await runOfflineDetect(loadSiteConfig(join(dir, 'site.yaml')), join(dir, 'det'), { quiet: true });
+    const nullS = await wall('null');
+    const greyS = await wall('grey');
+    const s = await detect();
+    if (knownTotal === null) total = Object.values(s.frames).reduce((a, b) => a + b, 0);
+    const nullFps = total / nullS, greyFps = total / greyS;
     return {
       'detect.ffmpeg_decode_only_fps_4x1080p': nullFps,
       'detect.ffmpeg_decode_to_grey_fps_4x1080p': greyFps,
@@ -52,7 +80,5 @@ export async function benchDetect(frames: number): Promise<Record<string, number
       'detect.motion_pixels_per_frame': s.motion_pixels / total,
       'detect.voxel_steps_per_frame': s.voxel_steps / total,
     };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
   }
 }
