@@ -2,7 +2,7 @@
  * The rule model: each feature adds bounded evidence (log-odds, positive = bird) and the sum goes
  * through a logistic into pBird. Labels come from pBird with an unknown band in the middle, so a
  * track that has shown nothing decisive stays 'unknown'. Terms and weights (docs/CLASSIFY.md):
- *   flicker   +3.0  significant periodicity (FAP ≤ 1e-3) in the wing band 2–12 Hz, depth ≥ 0.08
+ *   flicker   +3.0  significant periodicity (FAP ≤ 1e-3) in the wing band 3–12 Hz, depth ≥ 0.08
  *   flapMemory +1.5 no flicker now, but the caller saw one recently (DecideContext; replaces 'steady')
  *   steady    −2.0  ≥ 2 s of a well-seen target (SNR ≥ 5) that could have shown a 0.08 modulation and did not
  *   hover     −2.0 × min(1, hoverFraction / 0.5)   birds of this size do not hold still in the air
@@ -18,7 +18,7 @@ import type { Classification, FlickerFeatures, IntensitySeries, KinematicFeature
 export interface RuleOptions {
   kinematics?: KinematicOptions;
   flicker?: FlickerOptions;
-  /** Wing-beat band, Hz (default [2, 12]: large birds (gulls, corvids, herons) beat at 2–4 Hz; at 3 Hz a 3.1 Hz bird sat on the edge and its 4 s spectrum peak fell outside for seconds). */
+  /** Wing-beat band, Hz (default [3, 12]). */
   wingBandHz?: [number, number];
   /** Smallest relative modulation that counts as flapping (default 0.08). */
   minDepth?: number;
@@ -46,7 +46,7 @@ export type ResolvedRuleOptions = Required<Omit<RuleOptions, 'weights' | 'kinema
 };
 
 export const RULE_DEFAULTS: ResolvedRuleOptions = {
-  kinematics: KINEMATIC_DEFAULTS, flicker: FLICKER_DEFAULTS, wingBandHz: [2, 12], minDepth: 0.08,
+  kinematics: KINEMATIC_DEFAULTS, flicker: FLICKER_DEFAULTS, wingBandHz: [3, 12], minDepth: 0.08,
   minDuration_s: 1.5, steadyMinDuration_s: 2, steadyMinSnr: 5,
   wanderMinDuration_s: 6, wanderStraightness: 0.7, wanderMinSpeed_mps: 2, fastSpeed_mps: 25,
   weights: { flicker: 3, steady: 2, hover: 2, wander: 0.75, fast: 1 }, unknownBand: 0.25,

@@ -1,6 +1,6 @@
 /**
  * Image-signature features: the flicker spectrum of the target's contrast (and blob area) in each
- * camera and its apparent size. Flapping wings modulate both at the wing-beat frequency (2–12 Hz
+ * camera and its apparent size. Flapping wings modulate both at the wing-beat frequency (3–12 Hz
  * for birds of drone size); rotor blur is steady at video frame rates. Each camera's series is
  * made relative (x / mean − 1) and linearly detrended (optionally high-passed), then the generalised Lomb–Scargle
  * periodograms of all channels are combined with weights n_c (each channel keeps its own
