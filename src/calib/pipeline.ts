@@ -17,6 +17,7 @@
 import { Camera, CameraClock, orientationFromRotation, rotationFromOrientation, type ClockParams, type IntrinsicsParams, type PoseParams, type RollingShutterParams } from '../geometry/index.ts';
 import { bundleAdjust, reprojectionErrors, type BaCamera, type BaObservations, type BaTrajectory } from './bundle.ts';
 import { estimateClockPair, type ClockSyncResult } from './clock-sync.ts';
+import { syncToTrajectory } from './traj-sync.ts';
 import { alignBeacon, type BeaconLog } from './beacon.ts';
 import { CalibFailedError, CalibInputError } from './errors.ts';
 import {
@@ -183,7 +184,7 @@ export function calibrate(inputs: readonly CalibCameraInput[], o: CalibrateOptio
       }
     }
   }
-  for (const s of st) if (!s.synced) { s.note = 'no clock consensus with any other camera (too little overlap or degenerate motion)'; warnings.push(`camera ${s.input.id}: ${s.note}`); }
+  for (const s of st) if (!s.synced) s.note = 'no clock consensus with any other camera (too little overlap or degenerate motion)';
 
   // Site-time tracks of the synchronized cameras.
   const siteTrack = (s: CamState): Track2D => ({ id: s.input.id, t: s.norm.t.map((v) => (v - s.beta) / s.alpha), x: s.norm.x, y: s.norm.y });
@@ -277,9 +278,9 @@ export function calibrate(inputs: readonly CalibCameraInput[], o: CalibrateOptio
   const registered = [ref, bestPair.j];
   let nValid = triangulateKnots(registered);
   say(`triangulated ${nValid} of ${nk} knots from two cameras`);
-  for (let j = 0; j < st.length; j++) {
+  /** Pose of camera j by PnP RANSAC against the valid knots (its site-time track sampled at the knot times). */
+  const register = (j: number): boolean => {
     const s = st[j]!;
-    if (registered.includes(j) || !tracks[j]) continue;
     const Xs: number[] = [], xs: number[] = [];
     for (let k = 0; k < nk; k++) {
       if (!valid[k] || !sampleTrack(tracks[j]!, s0 + k * dt, gap[j]!, q)) continue;
@@ -298,11 +299,15 @@ export function calibrate(inputs: readonly CalibCameraInput[], o: CalibrateOptio
         return c[2]! > 0 ? (c[0]! / c[2]! - x2[2 * i]!) ** 2 + (c[1]! / c[2]! - x2[2 * i + 1]!) ** 2 : Infinity;
       },
     }) : null;
-    if (!res || res.inliers.length < 12) { s.note = `PnP found no consistent pose (${res?.inliers.length ?? 0} of ${n} knots)`; warnings.push(`camera ${s.input.id}: ${s.note}`); continue; }
+    if (!res || res.inliers.length < 12) { s.note = `PnP found no consistent pose (${res?.inliers.length ?? 0} of ${n} knots)`; return false; }
     const pose = refinePose(res.model, X3, x2, res.inliers);
     s.R = pose.R; s.C = mulNeg(transpose3(pose.R), pose.t);
-    registered.push(j);
     say(`PnP ${s.input.id}: ${res.inliers.length}/${n} knots`);
+    return true;
+  };
+  for (let j = 0; j < st.length; j++) {
+    if (registered.includes(j) || !tracks[j]) continue;
+    if (register(j)) registered.push(j);
   }
   nValid = triangulateKnots(registered);
   if (nValid < 10) throw new CalibFailedError(`only ${nValid} trajectory knots could be triangulated`);
@@ -311,7 +316,7 @@ export function calibrate(inputs: readonly CalibCameraInput[], o: CalibrateOptio
 
   // 5. Bundle adjustment.
   const baIdx = registered.slice().sort((a, b) => a - b);
-  const baCams: BaCamera[] = baIdx.map((i) => {
+  const toBa = (i: number): BaCamera => {
     const s = st[i]!, c = s.input, k = s.lens;
     const rs = c.rollingShutter;
     return {
@@ -319,9 +324,11 @@ export function calibrate(inputs: readonly CalibCameraInput[], o: CalibrateOptio
       a: s.clock.a * s.alpha, b: s.clock.a * s.beta + s.clock.b,
       lineS: (rs?.line_us ?? 0) * 1e-6, rsUp: rs?.direction === 'up', height: k.height, fitLine: rs === undefined,
     };
-  });
+  };
+  const baCams: BaCamera[] = baIdx.map(toBa);
   const obsAll: Array<[number, number, number, number]> = [];
-  baIdx.forEach((i, bi) => { const tr = st[i]!.input.track; for (let m = 0; m < tr.t.length; m++) obsAll.push([bi, tr.t[m]!, tr.x[m]!, tr.y[m]!]); });
+  const addObs = (i: number, bi: number): void => { const tr = st[i]!.input.track; for (let m = 0; m < tr.t.length; m++) obsAll.push([bi, tr.t[m]!, tr.x[m]!, tr.y[m]!]); };
+  baIdx.forEach(addObs);
   const mkObs = (rows: Array<[number, number, number, number]>): BaObservations => ({ cam: Int32Array.from(rows, (r) => r[0]), t: Float64Array.from(rows, (r) => r[1]), u: Float64Array.from(rows, (r) => r[2]), v: Float64Array.from(rows, (r) => r[3]) });
   let obs = mkObs(obsAll);
   const traj: BaTrajectory = { s0, dt, X: K };
@@ -333,6 +340,36 @@ export function calibrate(inputs: readonly CalibCameraInput[], o: CalibrateOptio
   const accSigma = 500 * (baseline / 100);
   const progress = (stage: string) => (it: number, rms: number) => say(`${stage}: iteration ${it + 1}, reprojection RMSE ${rms.toFixed(3)} px`);
   let rep = bundleAdjust(baCams, traj, obs, { refCamera: refBa, scale, intrinsics: false, huberPx: huber * 4, accSigma, maxIterations: maxIt, onIteration: progress('adjust poses and clocks') });
+  // 4b. Cameras left out so far (no pairwise clock consensus, or no PnP pose): clock against the
+  // adjusted 3D path itself (DLT pairing score over offsets, syncToTrajectory), then PnP.
+  let added = 0;
+  for (let j = 0; j < st.length; j++) {
+    const s = st[j]!;
+    if (baIdx.includes(j)) continue;
+    say(`clock: ${s.input.id} against the reconstructed path`);
+    const r = syncToTrajectory(s.norm, { s0, dt, X: K, valid }, { maxShiftS: o.maxShiftS ?? 60, maxDriftPpm: o.maxDriftPpm ?? 2000, threshold: thr / s.f });
+    const medPx = r ? r.median * s.f : Infinity;
+    // Accept like a pairwise clock: ≥ 30 inliers and most pairs, unambiguous (explained share
+    // 2.5× the runner-up's), and a median reprojection error of the free projective fit within τ.
+    const ok = r !== null && r.inliers >= 30 && r.inliers >= 0.5 * r.paired && medPx <= thr && 1 - r.bestCost > 2.5 * (1 - r.runnerUpCost);
+    if (!ok) {
+      s.note = `${s.note ?? 'not registered'}; against the reconstructed path no clock offset within ±${o.maxShiftS ?? 60} s fits a projective camera (best: median ${Number.isFinite(medPx) ? medPx.toFixed(1) : '∞'} px, ${r?.inliers ?? 0}/${r?.paired ?? 0} samples within ${thr} px): irregular frame timestamps (variable frame rate) or a track of something else`;
+      say(`clock: ${s.input.id} not found against the path (median ${medPx.toFixed(1)} px)`);
+      continue;
+    }
+    s.alpha = r.a; s.beta = r.b; s.synced = true;
+    tracks[j] = siteTrack(s);
+    say(`clock: ${s.input.id} against the path: offset ${r.b.toFixed(4)} s, drift ${((r.a - 1) * 1e6).toFixed(0)} ppm, median ${medPx.toFixed(2)} px (${r.inliers}/${r.paired})`);
+    if (!register(j)) { s.synced = false; continue; }
+    delete s.note;
+    baIdx.push(j); baCams.push(toBa(j)); addObs(j, baCams.length - 1);
+    added++;
+  }
+  if (added > 0) {
+    obs = mkObs(obsAll);
+    rep = bundleAdjust(baCams, traj, obs, { refCamera: refBa, scale, intrinsics: false, huberPx: huber * 4, accSigma, maxIterations: maxIt, onIteration: progress('adjust poses and clocks') });
+  }
+  for (const [j, s] of st.entries()) if (!baIdx.includes(j) && s.note) warnings.push(`camera ${s.input.id}: ${s.note}`);
   rep = bundleAdjust(baCams, traj, obs, { refCamera: refBa, scale, intrinsics: true, principalPoint: o.principalPoint ?? false, huberPx: huber, accSigma, maxIterations: maxIt, onIteration: progress('adjust with intrinsics') });
   const err = reprojectionErrors(baCams, traj, obs);
   const cut = Math.max(3 * huber, 4 * rep.rmsPx);
