@@ -7,6 +7,10 @@
  * - Delay, per frame: every packet of one RTP timestamp is held the same d ~ U(0, maxDelayMs)
  *   (seeded). Frames are further apart than maxDelayMs, so nothing is reordered and the packets
  *   of a frame keep their spacing.
+ * - Pacing (with `paceMs`): the frame of RTP time S leaves at t0 + (S − S0)/90 kHz + paceMs + d,
+ *   t0 and S0 taken from the first packet: a fixed base latency that absorbs the sender's own
+ *   scheduling irregularity (FFmpeg processes on a loaded machine), so the transit seen by the
+ *   receiver is constant + d. A frame that arrives after its slot leaves at once (counted `late`).
  * RTCP (sender reports) is forwarded at once, unimpaired; what comes back from the server is read and dropped.
  */
 import { createSocket, type Socket } from 'node:dgram';
@@ -31,6 +35,8 @@ export interface RelayOptions {
   lossBlock?: number;
   /** Per-frame delay drawn from U(0, maxDelayMs); 0 = none. */
   maxDelayMs?: number;
+  /** Base latency of the RTP-clock pacing; 0 = no pacing (delay counted from arrival). */
+  paceMs?: number;
 }
 
 export interface RelayStats {
@@ -40,10 +46,15 @@ export interface RelayStats {
   /** Consecutive forwarded packets with different RTP timestamps (frame boundaries). */
   boundaries: number;
   delays: number[];
+  /** Packets that arrived after their paced slot. */
+  late: number;
 }
 
 export class ImpairmentRelay {
-  readonly stats: RelayStats = { rtpIn: 0, forwarded: 0, dropped: 0, boundaries: 0, delays: [] };
+  readonly stats: RelayStats = { rtpIn: 0, forwarded: 0, dropped: 0, boundaries: 0, delays: [], late: 0 };
+  private t0 = 0;
+  private extTs = 0;
+  private frameDue = 0;
   private readonly timers = new Set<NodeJS.Timeout>();
   private lastTs: number | null = null;
   private frameTs: number | null = null;
@@ -65,7 +76,7 @@ export class ImpairmentRelay {
   }
 
   static async open(opts: RelayOptions, taken?: Set<number>): Promise<ImpairmentRelay> {
-    const o = { lossBlock: 0, maxDelayMs: 0, ...opts };
+    const o = { lossBlock: 0, maxDelayMs: 0, paceMs: 0, ...opts };
     const port = await freeUdpPair(taken);
     const bind = async (p: number): Promise<Socket> => {
       const s = createSocket('udp4');
@@ -93,10 +104,15 @@ export class ImpairmentRelay {
       }
     }
     const ts = m.length >= 12 ? m.readUInt32BE(4) : 0;
-    if (this.lastTs !== null && ts !== this.lastTs) this.stats.boundaries++;
+    const now = performance.now();
+    if (this.lastTs === null) this.t0 = now;
+    else {
+      if (ts !== this.lastTs) this.stats.boundaries++;
+      this.extTs += ((ts - this.lastTs) << 0); // signed 32-bit step: unwraps the RTP clock
+    }
     this.lastTs = ts;
     this.stats.forwarded++;
-    if (this.o.maxDelayMs <= 0) {
+    if (this.o.maxDelayMs <= 0 && this.o.paceMs <= 0) {
       this.sockets.outRtp.send(m, this.o.target, '127.0.0.1');
       return;
     }
@@ -104,11 +120,18 @@ export class ImpairmentRelay {
       this.frameTs = ts;
       this.frameDelay = this.random() * this.o.maxDelayMs;
       this.stats.delays.push(this.frameDelay);
+      this.frameDue = this.o.paceMs > 0 ? this.t0 + this.extTs / 90 + this.o.paceMs + this.frameDelay : now + this.frameDelay;
+    }
+    const wait = this.frameDue - now;
+    if (wait <= 0) {
+      if (this.o.paceMs > 0) this.stats.late++;
+      this.sockets.outRtp.send(m, this.o.target, '127.0.0.1');
+      return;
     }
     const t = setTimeout(() => {
       this.timers.delete(t);
       this.sockets.outRtp.send(m, this.o.target, '127.0.0.1');
-    }, this.frameDelay);
+    }, wait);
     this.timers.add(t);
   }
 
@@ -117,4 +140,29 @@ export class ImpairmentRelay {
     this.timers.clear();
     for (const s of Object.values(this.sockets)) s.close();
   }
+}
+
+/** Relays hosted on a worker thread: `ports[i]` is where sender i sends; `stats()` asks the thread. */
+export async function startRelayWorker(relays: RelayOptions[]): Promise<{ ports: number[]; stats: () => Promise<RelayStats[]>; close: () => Promise<void> }> {
+  const { Worker } = await import('node:worker_threads');
+  const w = new Worker(new URL('./relay-worker-boot.js', import.meta.url), { workerData: { relays } });
+  const ports = await new Promise<number[]>((resolve, reject) => {
+    w.once('error', reject);
+    w.once('exit', (code) => reject(new Error(`relay worker exited with ${code} before it was ready`)));
+    w.once('message', (m: { type: string; ports: number[] }) => resolve(m.ports));
+  });
+  return {
+    ports,
+    stats: () => new Promise<RelayStats[]>((resolve) => {
+      w.once('message', (m: { stats: RelayStats[] }) => resolve(m.stats));
+      w.postMessage('stats');
+    }),
+    close: async () => {
+      w.postMessage('close');
+      await new Promise<void>((r) => {
+        const t = setTimeout(() => void w.terminate().then(() => r()), 1000);
+        w.once('exit', () => { clearTimeout(t); r(); });
+      });
+    },
+  };
 }
