@@ -1,7 +1,7 @@
 /** Self-calibration from moving targets: the public face of src/calib. See docs/CALIB.md. */
 export { calibrate, type CalibCameraInput, type CalibrateOptions, type CalibratedCamera, type CalibrationResult } from './pipeline.ts';
 export { estimateClockPair, type ClockSyncOptions, type ClockSyncResult } from './clock-sync.ts';
-export { syncToTrajectory, dltProjection, type KnotPath, type TrajectorySyncOptions, type TrajectorySyncResult } from './traj-sync.ts';
+export { syncToTrajectory, trajectorySyncAccepted, dltProjection, type KnotPath, type TrajectorySyncOptions, type TrajectorySyncResult } from './traj-sync.ts';
 export { bundleAdjust, reprojectionErrors, trajectoryAt, type BaCamera, type BaObservations, type BaOptions, type BaReport, type BaTrajectory } from './bundle.ts';
 export { parseBeaconCsv, parseTrackCsv, sampleTrack, medianInterval, type Track2D } from './tracks.ts';
 export { alignBeacon, type BeaconAlignment, type BeaconLog, type BeaconOptions } from './beacon.ts';

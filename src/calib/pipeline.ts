@@ -17,7 +17,7 @@
 import { Camera, CameraClock, orientationFromRotation, rotationFromOrientation, type ClockParams, type IntrinsicsParams, type PoseParams, type RollingShutterParams } from '../geometry/index.ts';
 import { bundleAdjust, reprojectionErrors, type BaCamera, type BaObservations, type BaTrajectory } from './bundle.ts';
 import { estimateClockPair, type ClockSyncResult } from './clock-sync.ts';
-import { syncToTrajectory } from './traj-sync.ts';
+import { syncToTrajectory, trajectorySyncAccepted } from './traj-sync.ts';
 import { alignBeacon, type BeaconLog } from './beacon.ts';
 import { CalibFailedError, CalibInputError } from './errors.ts';
 import {
@@ -112,6 +112,8 @@ interface CamState {
 }
 
 const DEG = Math.PI / 180;
+/** Frame rates tried for a camera whose clock is searched against the reconstructed path. */
+const COMMON_FPS = [12.5, 15, 23.976, 24, 25, 29.97, 30, 48, 50, 59.94, 60, 120];
 
 export function calibrate(inputs: readonly CalibCameraInput[], o: CalibrateOptions = {}): CalibrationResult {
   const say = o.onProgress ?? (() => {});
@@ -347,12 +349,13 @@ export function calibrate(inputs: readonly CalibCameraInput[], o: CalibrateOptio
     const s = st[j]!;
     if (baIdx.includes(j)) continue;
     say(`clock: ${s.input.id} against the reconstructed path`);
-    const r = syncToTrajectory(s.norm, { s0, dt, X: K, valid }, { maxShiftS: o.maxShiftS ?? 60, maxDriftPpm: o.maxDriftPpm ?? 2000, threshold: thr / s.f });
+    // Rate hypotheses: the track's timestamps may have been written at a wrong nominal fps f0
+    // (camera time = (f/f0)·true time for a camera that really ran at f).
+    const f0 = 1 / medianInterval(s.norm);
+    const rates = COMMON_FPS.map((f) => f / f0).filter((a) => Math.abs(a - 1) > 0.002 && a > 0.4 && a < 2.5);
+    const r = syncToTrajectory(s.norm, { s0, dt, X: K, valid }, { maxShiftS: o.maxShiftS ?? 60, maxDriftPpm: o.maxDriftPpm ?? 2000, threshold: thr / s.f, rates });
     const medPx = r ? r.median * s.f : Infinity;
-    // Accept like a pairwise clock: ≥ 30 inliers and most pairs, unambiguous (explained share
-    // 2.5× the runner-up's), and a median reprojection error of the free projective fit within τ.
-    const ok = r !== null && r.inliers >= 30 && r.inliers >= 0.5 * r.paired && medPx <= thr && 1 - r.bestCost > 2.5 * (1 - r.runnerUpCost);
-    if (!ok) {
+    if (!r || !trajectorySyncAccepted(r, thr / s.f)) {
       s.note = `${s.note ?? 'not registered'}; against the reconstructed path no clock offset within ±${o.maxShiftS ?? 60} s fits a projective camera (best: median ${Number.isFinite(medPx) ? medPx.toFixed(1) : '∞'} px, ${r?.inliers ?? 0}/${r?.paired ?? 0} samples within ${thr} px): irregular frame timestamps (variable frame rate) or a track of something else`;
       say(`clock: ${s.input.id} not found against the path (median ${medPx.toFixed(1)} px)`);
       continue;

@@ -9,7 +9,8 @@
  * nothing about the camera (pose, focal length), so this works before the camera has a pose; and
  * it is much harder to satisfy by accident than a fundamental matrix (11 against 7 degrees of
  * freedom, against a path fixed in 3D). Search as in {@link estimateClockPair}: a grid over
- * ±maxShift at a = 1, a fine grid, a pattern search over (b, drift).
+ * ±maxShift at a = 1 (and at any extra rates given, for a camera whose nominal fps is wrong),
+ * a fine grid, a pattern search over (b, drift).
  */
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import { medianInterval, type Track2D } from './tracks.ts';
@@ -36,6 +37,12 @@ export interface TrajectorySyncOptions {
   threshold?: number;
   /** At most this many samples are used (evenly spaced; default 400). */
   maxSamples?: number;
+  /**
+   * Rates a tried by the coarse grid besides 1 (camera_time = a·s + b): e.g. the ratios of
+   * common frame rates to the track's nominal one, for a camera whose timestamps were written
+   * with the wrong fps. Each adds one coarse grid. Default none.
+   */
+  rates?: readonly number[];
 }
 
 export interface TrajectorySyncResult {
@@ -49,6 +56,17 @@ export interface TrajectorySyncResult {
   bestCost: number;
   runnerUpCost: number;
   runnerUpB: number;
+}
+
+/**
+ * Whether a result is trustworthy: ≥ 30 inliers and at least half of the paired samples, a
+ * median error within τ, at least 40 % of the samples explained (1 − normalized cost; a short
+ * partial overlap is fitted by 11 free parameters too easily), and 2.5× the share explained at
+ * the best offset outside the winner's basin.
+ */
+export function trajectorySyncAccepted(r: TrajectorySyncResult | null, threshold: number): boolean {
+  if (r === null || r.inliers < 30 || r.inliers < 0.5 * r.paired || !(r.median <= threshold)) return false;
+  return 1 - r.bestCost >= 0.4 && 1 - r.bestCost > 2.5 * (1 - r.runnerUpCost);
 }
 
 /** Least-squares 3×4 projection (row-major, 12) from pairs; null when degenerate. */
@@ -159,14 +177,21 @@ export function syncToTrajectory(track: Track2D, path: KnotPath, opts: Trajector
     const sorted = Array.from(r2.subarray(0, n)).sort((u, v) => u - v);
     return { cost, paired: n, inliers: ni, median: Math.sqrt(sorted[n >> 1]!) };
   };
-  // b at a = 1 is camera time − site time; a grid over center ± maxShift.
+  // Grid point k: the mid-track camera time t0 is paired with site time t0 − center − k·step,
+  // at any rate (b = center + k·step at a = 1), so a shift means the same near the middle.
   const nSteps = Math.ceil(maxShift / step);
-  const costs = new Float64Array(2 * nSteps + 1);
-  let bestK = 0, best = Infinity;
-  for (let k = -nSteps; k <= nSteps; k++) {
-    const c = evaluate(1, center + k * step).cost;
-    costs[k + nSteps] = c;
-    if (c < best) { best = c; bestK = k; }
+  const bAt = (a: number, k: number): number => { const sm = t0 - center - k * step; return t0 - a * sm; };
+  let costs = new Float64Array(2 * nSteps + 1);
+  let bestK = 0, best = Infinity, rate = 1;
+  for (const a of [1, ...(opts.rates ?? []).filter((r) => r > 0 && r !== 1)]) {
+    const cs = new Float64Array(2 * nSteps + 1);
+    let bk = 0, bc = Infinity;
+    for (let k = -nSteps; k <= nSteps; k++) {
+      const c = evaluate(a, bAt(a, k)).cost;
+      cs[k + nSteps] = c;
+      if (c < bc) { bc = c; bk = k; }
+    }
+    if (bc < best) { best = bc; bestK = bk; rate = a; costs = cs; }
   }
   if (!Number.isFinite(best) || best >= m * tau2) return null;
   // Runner-up outside the best offset's basin (at least ±1 s), as in the pairwise search.
@@ -176,21 +201,21 @@ export function syncToTrajectory(track: Track2D, path: KnotPath, opts: Trajector
   while (hi < nSteps && (hi - bestK < excl || costs[hi + 1 + nSteps]! >= costs[hi + nSteps]! - tol)) hi++;
   let runnerUp = m * tau2, runnerK = NaN;
   for (let k = -nSteps; k <= nSteps; k++) if ((k < lo || k > hi) && costs[k + nSteps]! < runnerUp) { runnerUp = costs[k + nSteps]!; runnerK = k; }
-  // Fine grid, then a pattern search over (b, drift) with b referred to mid-track.
-  let b = center + bestK * step, cur = best;
+  // Fine grid, then a pattern search over (b, drift) around the winning rate, with b referred
+  // to mid-track.
+  let b = bAt(rate, bestK), cur = best;
   for (let j = -40; j <= 40; j++) {
-    const bb = center + bestK * step + (j * step) / 20;
-    const c = evaluate(1, bb).cost;
+    const bb = bAt(rate, bestK + j / 20);
+    const c = evaluate(rate, bb).cost;
     if (c < cur) { cur = c; b = bb; }
   }
-  // Parametrize by the camera time at t0 being fixed: b' = b + (1 − a)·(t0 − b) keeps mid-track pairs in place.
-  let a = 1, db = step / 20, dp = Math.max(maxDrift / 8, 1);
-  const sMid = t0 - b;
+  let a = rate, db = step / 20, dp = Math.max(maxDrift / 8, 1);
+  const sMid = (t0 - b) / a;
   while (db > 1e-4 || dp > 1) {
     let moved = false;
     for (const [sb, sp] of [[1, 0], [-1, 0], [0, 1], [0, -1], [1, 1], [-1, -1], [1, -1], [-1, 1]] as const) {
       const na = a + sp * dp * 1e-6;
-      if (Math.abs(na - 1) * 1e6 > maxDrift) continue;
+      if (Math.abs(na / rate - 1) * 1e6 > maxDrift) continue;
       // Keep the camera time of site time sMid at (a·sMid + b) + sb·db.
       const nb = a * sMid + b + sb * db - na * sMid;
       const c = evaluate(na, nb).cost;
@@ -201,6 +226,6 @@ export function syncToTrajectory(track: Track2D, path: KnotPath, opts: Trajector
   const fin = evaluate(a, b);
   return {
     a, b, paired: fin.paired, inliers: fin.inliers, median: fin.median, bestCost: best / (m * tau2), runnerUpCost: runnerUp / (m * tau2),
-    runnerUpB: Number.isNaN(runnerK) ? NaN : center + runnerK * step,
+    runnerUpB: Number.isNaN(runnerK) ? NaN : bAt(rate, runnerK),
   };
 }

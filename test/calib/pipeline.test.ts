@@ -117,3 +117,26 @@ test('calibrate with a beacon log and no approximate poses: ENU directly, beacon
     assert.ok(d < 0.5, `${r.cameras[i]!.id}: ${d} m from the truth in ENU`);
   }
 });
+
+test('calibrate: a camera whose CSV times were written at the wrong fps (15 fps stamped as 12.5) is synchronized against the reconstructed path', () => {
+  const { inputs, truth } = claimed(5);
+  const c4 = inputs[3]!;
+  // Frame k really at k/15 s on its clock, written as k/12.5: every written time is 1.2× too long,
+  // a 20 % rate error that the pairwise search (rate 1 ± 2000 ppm) cannot bridge.
+  c4.track = { ...c4.track, t: c4.track.t.map((v) => 1.2 * v) };
+  c4.clock = { offset_ms: 0, drift_ppm: 0 };
+  const msgs: string[] = [];
+  const r = calibrate(inputs, { referenceCamera: 'c1', onProgress: (m) => msgs.push(m) });
+  assert.ok(msgs.some((m) => m.startsWith('clock: c4 against the path:')), msgs.filter((m) => m.startsWith('clock')).join('\n'));
+  assert.deepEqual(r.warnings, []);
+  assert.ok(r.cameras.every((c) => c.calibrated));
+  assert.ok(r.reprojectionRmsePx < 1, `rmse ${r.reprojectionRmsePx}`);
+  const errAt = (i: number, s: number, scale: number): number => {
+    const c = r.cameras[i]!;
+    return (1 + c.clock.drift_ppm * 1e-6) * s + c.clock.offset_ms / 1000 - scale * truth[i]!.clock.cameraTime(s);
+  };
+  // Written-time clock of c4 against the truth × 1.2, relative to the reference at mid-window.
+  const rel = (errAt(3, 145, 1.2) - 1.2 * errAt(0, 145, 1)) / 1.2;
+  assert.ok(Math.abs(rel) < 0.002, `c4: clock ${rel * 1000} ms off relative to the reference`);
+  assert.ok(Math.abs((1 + r.cameras[3]!.clock.drift_ppm * 1e-6) / (1.2 * truth[3]!.clock.a) - 1) < 2e-5, `c4 rate ${r.cameras[3]!.clock.drift_ppm} ppm`);
+});

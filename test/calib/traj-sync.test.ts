@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Camera } from '../../src/geometry/index.ts';
-import { dltProjection, syncToTrajectory, type KnotPath } from '../../src/calib/traj-sync.ts';
+import { dltProjection, syncToTrajectory, trajectorySyncAccepted, type KnotPath } from '../../src/calib/traj-sync.ts';
 import type { Track2D } from '../../src/calib/tracks.ts';
 import { observe, rig, targetPath } from './synthetic.ts';
 
@@ -64,6 +64,7 @@ test('clock against a 3D path: −23.4567 s and −200 ppm (12.5 fps, σ = 0.5 p
   assert.ok(Math.abs((r.a - 1) * 1e6 - -200) < 100, `drift ${(r.a - 1) * 1e6} ppm`);
   assert.ok(r.median * cam.fx < 1.5, `median ${r.median * cam.fx} px`);
   assert.ok(r.runnerUpCost > 0.9 && r.bestCost < 0.3, `costs ${r.bestCost} / ${r.runnerUpCost}`);
+  assert.ok(trajectorySyncAccepted(r, 3 / cam.fx));
 });
 
 test('clock against a 3D path: a track whose frame times are scrambled (variable frame rate) finds no fitting offset', () => {
@@ -76,5 +77,23 @@ test('clock against a 3D path: a track whose frame times are scrambled (variable
   let acc = tr.t[0]!;
   for (let i = 0; i < t.length; i++) { if (i > 0) acc += (i % 4 === 0 ? 2 : 1) * (tr.t[i]! - tr.t[i - 1]!) * (i % 40 < 20 ? 1 : 0.6); t[i] = acc; }
   const r = syncToTrajectory({ ...tr, t }, knots(60, 230), { maxShiftS: 40, threshold: 3 / cam.fx });
-  assert.ok(r === null || r.median * cam.fx > 3, `median ${r ? r.median * cam.fx : NaN} px`);
+  assert.ok(!trajectorySyncAccepted(r, 3 / cam.fx), `accepted: ${JSON.stringify(r)}`);
+});
+
+test('clock against a 3D path: a camera whose timestamps were written at the wrong fps (12 fps stamped as 15) is found through a rate hypothesis', () => {
+  const rc = rig()[3]!; // clock +1777.7 ms, 80 ppm
+  const cam = new Camera(rc.params);
+  const tr = normalized(cam, observe(rc, 100, 190, 0.5, 5));
+  const t = tr.t.map((v) => v * 0.8); // frame k at true camera time k/12 stamped k/15
+  const path = knots(95, 195);
+  const plain = syncToTrajectory({ ...tr, t }, path, { maxShiftS: 40, threshold: 3 / cam.fx });
+  assert.ok(!trajectorySyncAccepted(plain, 3 / cam.fx), `rate 1 alone should not fit a 25 % rate error: ${JSON.stringify(plain)}`);
+  const r = syncToTrajectory({ ...tr, t }, path, { maxShiftS: 40, threshold: 3 / cam.fx, rates: [0.8, 0.96, 1.04, 1.25] })!;
+  assert.ok(r, 'no result');
+  const sMid = 145;
+  const err = (r.a * sMid + r.b) - 0.8 * cam.clock.cameraTime(sMid);
+  assert.ok(Math.abs(err) < 0.003, `clock off by ${err * 1000} ms`);
+  assert.ok(Math.abs(r.a / (0.8 * cam.clock.a) - 1) < 1e-4, `rate ${r.a} vs ${0.8 * cam.clock.a}`);
+  assert.ok(r.median * cam.fx < 1.5, `median ${r.median * cam.fx} px`);
+  assert.ok(trajectorySyncAccepted(r, 3 / cam.fx));
 });
