@@ -43,13 +43,13 @@ test('least_loaded is within the LPT bound of the brute-force optimum on random 
     const loads = Array.from({ length: n }, () => Math.round(rnd() * 100) / 10);
     const a = assignLanes(loads.map((b, i) => s(`s${i}`, 'low', b)), lanes, 'least_loaded');
     const sums = new Array<number>(lanes).fill(0);
-    loads.forEach((b, i) => { sums[a.get(`s${i}`)!] += b; });
+    loads.forEach((b, i) => { const l = a.get(`s${i}`)!; sums[l] = sums[l]! + b; });
     let best = Infinity; // brute force: every assignment of n items to `lanes` lanes
     const total = lanes ** n;
     for (let code = 0; code < total; code++) {
       const t = new Array<number>(lanes).fill(0);
       let c = code;
-      for (let i = 0; i < n; i++) { t[c % lanes] += loads[i]!; c = Math.floor(c / lanes); }
+      for (let i = 0; i < n; i++) { t[c % lanes] = t[c % lanes]! + loads[i]!; c = Math.floor(c / lanes); }
       best = Math.min(best, Math.max(...t));
     }
     // Graham's bound for longest-processing-time-first: makespan ≤ (4/3 − 1/(3m)) · optimum.
