@@ -12,7 +12,9 @@
  *   times. Inside a frame both packets got the same d, so D ≈ 0; across a frame boundary
  *   D = d_k − d_(k−1), and for two independent U(0, a) draws E|X − Y| = a/3 = 10 ms. With p the
  *   share of consecutive packet pairs that straddle a frame boundary (counted by the relay),
- *   E[J] ≈ p · a/3. Asserted: the mean of the reported window means within ±25 % of that.
+ *   E[J] ≈ p · a/3. Asserted: the mean of the reported window means within ±25 % of that, the
+ *   upper limit raised by the timing noise of this machine, read from a control stream relayed
+ *   the same way without delay (noise can only add, by at most that much; see the assertion).
  * - One clean sender killed: its stream goes reconnecting, then active once a new sender runs;
  *   no other stream changes state.
  */
@@ -130,7 +132,13 @@ test(`16 FFmpeg streams for ${SECONDS} s through the server: all active, loss < 
   t.diagnostic(`jittery: reported mean ${reported.toFixed(2)} ms, expected p·a/3 = ${p.toFixed(3)}·10 = ${expected.toFixed(2)} ms, mean |Δd| of the drawn delays ${drawn.toFixed(2)} ms over ${d.length} frames, ${jitterStats.late} packets late for their slot; control (paced, no delay) ${floor.toFixed(2)} ms`);
   const lb = srv.status();
   t.diagnostic(`lanes (${lb.strategy}): ${lb.lanes.map((l) => `${l.streams.length} streams ${l.busy_ms_per_s} ms/s ${l.packets_per_s} pkt/s`).join(' | ')}`);
-  assert.ok(Math.abs(reported - expected) <= 0.25 * expected, `reported jitter ${reported.toFixed(2)} ms vs expected ${expected.toFixed(2)} ms (p ${p.toFixed(3)})`);
+  // ±25 % of the expectation, plus on the upper side the machine's own timing noise measured by
+  // the control stream: with that noise n independent of d, E|Δd + Δn| ≤ E|Δd| + E|Δn|
+  // (triangle inequality), and E|Δd + Δn| ≥ E|Δd| for symmetric Δn (Jensen), so noise can only
+  // raise the figure, by at most the control's reading.
+  assert.ok(reported >= 0.75 * expected && reported <= 1.25 * expected + floor,
+    `reported jitter ${reported.toFixed(2)} ms vs expected ${expected.toFixed(2)} ms (p ${p.toFixed(3)}), allowed ${(0.75 * expected).toFixed(2)}…${(1.25 * expected).toFixed(2)} + floor ${floor.toFixed(2)}`);
+  t.diagnostic(`jitter ${reported > 1.25 * expected ? 'outside ±25 % alone, inside with the measured floor' : 'within ±25 % of p·a/3 without the floor allowance'}`);
 
   // ---------------------------------------------------------------- kill one sender
   const before = states.length;
