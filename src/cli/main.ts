@@ -24,6 +24,7 @@ commands:
   calib  self-calibration (poses, intrinsics, clocks) from 2D tracks of a moving target
   demo   render the built-in demo site and show what the pipeline sees
   serve  media server: live RTP/RTSP ingest, stream health, REST + WebSocket API
+  stream send simulated cameras live over RTP/UDP (with sender reports, optional loss/jitter)
 `;
 
 type Command = (argv: string[], io?: CliIo) => Promise<number>;
