@@ -9,53 +9,7 @@ import { createSocket } from 'node:dgram';
 import { RtpHeader, RtpPacket } from 'werift-rtp';
 import { StreamManager, type StreamManagerEvent } from '../../src/media/manager/index.ts';
 import type { Clock } from '../../src/media/transport/index.ts';
-import { sleep } from './peer.ts';
-
-class ManualClock implements Clock {
-  t = 0;
-  private timers: { at: number; fn: () => void; id: number }[] = [];
-  private next = 1;
-  now(): number {
-    return this.t;
-  }
-  setTimeout(fn: () => void, ms: number): number {
-    const id = this.next++;
-    this.timers.push({ at: this.t + Math.max(0, ms), fn, id });
-    return id;
-  }
-  clearTimeout(h: unknown): void {
-    this.timers = this.timers.filter((x) => x.id !== h);
-  }
-  /** Runs due timers in time order up to `to`; the clock reads each timer's time while it runs. */
-  advance(to: number): void {
-    for (;;) {
-      this.timers.sort((a, b) => a.at - b.at || a.id - b.id);
-      const first = this.timers[0];
-      if (!first || first.at > to) break;
-      this.timers.shift();
-      this.t = first.at;
-      first.fn();
-    }
-    this.t = to;
-  }
-}
-
-async function freeUdpPair(): Promise<number> {
-  for (let i = 0; i < 50; i++) {
-    const a = createSocket('udp4');
-    await new Promise<void>((r) => a.bind(0, '127.0.0.1', () => r()));
-    const p = a.address().port;
-    const b = createSocket('udp4');
-    const ok = p % 2 === 0 && p < 65000 && await new Promise<boolean>((r) => {
-      b.once('error', () => r(false));
-      b.bind(p + 1, '127.0.0.1', () => r(true));
-    });
-    a.close();
-    b.close();
-    if (ok) return p;
-  }
-  throw new Error('no free UDP pair');
-}
+import { sleep, freeUdpPair, ManualClock } from './peer.ts';
 
 test('state changes at exactly 0, 300, 500, 800, 1200, 1500, 1900, 2200 (failed), retries at 3200 and 4500 → active', async () => {
   const clock = new ManualClock();

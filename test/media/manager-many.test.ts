@@ -8,24 +8,7 @@ import assert from 'node:assert/strict';
 import { createSocket, type Socket } from 'node:dgram';
 import { RtpHeader, RtpPacket } from 'werift-rtp';
 import { StreamManager } from '../../src/media/manager/index.ts';
-import { sleep } from './peer.ts';
-
-async function freeUdpPair(): Promise<number> {
-  for (let i = 0; i < 50; i++) {
-    const a = createSocket('udp4');
-    await new Promise<void>((r) => a.bind(0, '127.0.0.1', () => r()));
-    const p = a.address().port;
-    const b = createSocket('udp4');
-    const ok = p % 2 === 0 && p < 65000 && await new Promise<boolean>((r) => {
-      b.once('error', () => r(false));
-      b.bind(p + 1, '127.0.0.1', () => r(true));
-    });
-    a.close();
-    b.close();
-    if (ok) return p;
-  }
-  throw new Error('no free UDP pair');
-}
+import { sleep, freeUdpPair } from './peer.ts';
 
 test('16 concurrent UDP streams: all active, 0 lost, received = sent; the 17th refused', async () => {
   const N = 16;

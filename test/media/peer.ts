@@ -6,6 +6,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { createSocket, type Socket } from 'node:dgram';
 import { performance } from 'node:perf_hooks';
+import type { Clock } from '../../src/media/transport/index.ts';
 
 export interface Datagram {
   data: Uint8Array;
@@ -94,4 +95,52 @@ export async function decodeErrors(path: string, format?: string): Promise<strin
     p.on('error', reject);
     p.on('close', () => resolve(err.trim()));
   });
+}
+
+/** A free even UDP port whose odd neighbour is free too (RTP + RTCP), on 127.0.0.1. */
+export async function freeUdpPair(): Promise<number> {
+  for (let i = 0; i < 50; i++) {
+    const a = createSocket('udp4');
+    await new Promise<void>((r) => a.bind(0, '127.0.0.1', () => r()));
+    const p = a.address().port;
+    const b = createSocket('udp4');
+    const ok = p % 2 === 0 && p < 65000 && await new Promise<boolean>((r) => {
+      b.once('error', () => r(false));
+      b.bind(p + 1, '127.0.0.1', () => r(true));
+    });
+    a.close();
+    b.close();
+    if (ok) return p;
+  }
+  throw new Error('no free UDP pair');
+}
+
+/** A hand-driven clock for the media layer's timers (src/media/transport Clock). */
+export class ManualClock implements Clock {
+  t = 0;
+  private timers: { at: number; fn: () => void; id: number }[] = [];
+  private next = 1;
+  now(): number {
+    return this.t;
+  }
+  setTimeout(fn: () => void, ms: number): number {
+    const id = this.next++;
+    this.timers.push({ at: this.t + Math.max(0, ms), fn, id });
+    return id;
+  }
+  clearTimeout(h: unknown): void {
+    this.timers = this.timers.filter((x) => x.id !== h);
+  }
+  /** Runs due timers in time order up to `to`; the clock reads each timer's time while it runs. */
+  advance(to: number): void {
+    for (;;) {
+      this.timers.sort((a, b) => a.at - b.at || a.id - b.id);
+      const first = this.timers[0];
+      if (!first || first.at > to) break;
+      this.timers.shift();
+      this.t = first.at;
+      first.fn();
+    }
+    this.t = Math.max(this.t, to);
+  }
 }

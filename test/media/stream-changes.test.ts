@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
 import type { MediaFrame } from '../../src/media/index.ts';
 import { LiveStream, type LiveStreamEvent } from '../../src/media/stream/index.ts';
-import { captureUdp, run, sleep } from './peer.ts';
+import { captureUdp, run, sleep, freeUdpPair } from './peer.ts';
 
 async function encode(size: string, codec: string[]): Promise<Uint8Array[]> {
   const cap = await captureUdp();
@@ -18,23 +18,6 @@ async function encode(size: string, codec: string[]): Promise<Uint8Array[]> {
   await sleep(100);
   await cap.close();
   return cap.rtp.map((d) => d.data);
-}
-
-async function freeUdpPair(): Promise<number> {
-  for (let i = 0; i < 50; i++) {
-    const a = createSocket('udp4');
-    await new Promise<void>((r) => a.bind(0, '127.0.0.1', () => r()));
-    const p = a.address().port;
-    const b = createSocket('udp4');
-    const ok = p % 2 === 0 && p < 65000 && await new Promise<boolean>((r) => {
-      b.once('error', () => r(false));
-      b.bind(p + 1, '127.0.0.1', () => r(true));
-    });
-    a.close();
-    b.close();
-    if (ok) return p;
-  }
-  throw new Error('no free UDP pair');
 }
 
 test('320×240 → 160×120 H.264 → MJPEG on one flow: one resolution change, one codec switch, events', async () => {

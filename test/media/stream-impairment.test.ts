@@ -11,23 +11,7 @@ import { createSocket } from 'node:dgram';
 import { RtpHeader, RtpPacket } from 'werift-rtp';
 import { LiveStream } from '../../src/media/stream/index.ts';
 import type { Clock } from '../../src/media/transport/index.ts';
-
-async function freeUdpPair(): Promise<number> {
-  for (let i = 0; i < 50; i++) {
-    const a = createSocket('udp4');
-    await new Promise<void>((r) => a.bind(0, '127.0.0.1', () => r()));
-    const p = a.address().port;
-    const b = createSocket('udp4');
-    const ok = p % 2 === 0 && p < 65000 && await new Promise<boolean>((r) => {
-      b.once('error', () => r(false));
-      b.bind(p + 1, '127.0.0.1', () => r(true));
-    });
-    a.close();
-    b.close();
-    if (ok) return p;
-  }
-  throw new Error('no free UDP pair');
-}
+import { freeUdpPair, ManualClock } from './peer.ts';
 
 /** Seeded PRNG (mulberry32) so a run is repeatable. */
 function rng(seed: number): () => number {
@@ -39,34 +23,6 @@ function rng(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
-}
-
-class ManualClock implements Clock {
-  t = 0;
-  private timers: { at: number; fn: () => void; id: number }[] = [];
-  private next = 1;
-  now(): number {
-    return this.t;
-  }
-  setTimeout(fn: () => void, ms: number): number {
-    const id = this.next++;
-    this.timers.push({ at: this.t + Math.max(0, ms), fn, id });
-    return id;
-  }
-  clearTimeout(h: unknown): void {
-    this.timers = this.timers.filter((x) => x.id !== h);
-  }
-  advance(to: number): void {
-    for (;;) {
-      this.timers.sort((a, b) => a.at - b.at || a.id - b.id);
-      const first = this.timers[0];
-      if (!first || first.at > to) break;
-      this.timers.shift();
-      this.t = first.at;
-      first.fn();
-    }
-    this.t = Math.max(this.t, to);
-  }
 }
 
 /**
