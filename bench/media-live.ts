@@ -12,6 +12,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LiveStream } from '../src/media/stream/index.ts';
+import { freeUdpPair } from '../test/media/peer.ts';
 
 const SECONDS = 10;
 
@@ -33,28 +34,12 @@ async function capture(): Promise<Uint8Array[]> {
   return packets;
 }
 
-async function freePair(): Promise<number> {
-  for (;;) {
-    const a = createSocket('udp4');
-    await new Promise<void>((r) => a.bind(0, '127.0.0.1', () => r()));
-    const p = a.address().port;
-    const b = createSocket('udp4');
-    const ok = p % 2 === 0 && p < 65000 && await new Promise<boolean>((r) => {
-      b.once('error', () => r(false));
-      b.bind(p + 1, '127.0.0.1', () => r(true));
-    });
-    a.close();
-    b.close();
-    if (ok) return p;
-  }
-}
-
 export async function benchMediaLive(): Promise<Record<string, number>> {
   const packets = await capture();
   const dir = mkdtempSync(join(tmpdir(), 'dvs-bench-live-'));
   const file = join(dir, 'packets.bin');
   writeFileSync(file, Buffer.concat(packets.flatMap((p) => [Uint8Array.of(p.length >> 8, p.length & 0xff), p])));
-  const port = await freePair();
+  const port = await freeUdpPair();
   let frames = 0;
   const s = new LiveStream({ id: 'bench', source: { kind: 'udp', port, bindAddress: '127.0.0.1' }, codec: 'h264', maxPacketSize: 1500, onFrame: () => frames++ });
   await s.connect();

@@ -7,33 +7,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createSocket } from 'node:dgram';
 import { parseSiteConfig } from '../../src/config/index.ts';
 import {
   definitionFromCamera, managerOptionsFromConfig, StreamManager, type StreamManagerEvent, type StreamState,
 } from '../../src/media/manager/index.ts';
-import { sleep } from './peer.ts';
-
-async function freeUdpPair(): Promise<number> {
-  for (let i = 0; i < 50; i++) {
-    const a = createSocket('udp4');
-    await new Promise<void>((r) => a.bind(0, '127.0.0.1', () => r()));
-    const p = a.address().port;
-    if (p % 2 === 1 || p > 65000) {
-      a.close();
-      continue;
-    }
-    const b = createSocket('udp4');
-    const ok = await new Promise<boolean>((r) => {
-      b.once('error', () => r(false));
-      b.bind(p + 1, '127.0.0.1', () => r(true));
-    });
-    a.close();
-    b.close();
-    if (ok) return p;
-  }
-  throw new Error('no free UDP pair');
-}
+import { sleep, freeUdpPair } from './peer.ts';
 
 function sender(port: number, seconds: number): ChildProcess {
   return spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-re', '-f', 'lavfi', '-i', 'testsrc2=size=160x120:rate=15', '-t', String(seconds),

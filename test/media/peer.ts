@@ -97,20 +97,26 @@ export async function decodeErrors(path: string, format?: string): Promise<strin
   });
 }
 
-/** A free even UDP port whose odd neighbour is free too (RTP + RTCP), on 127.0.0.1. */
-export async function freeUdpPair(): Promise<number> {
-  for (let i = 0; i < 50; i++) {
+/**
+ * An even UDP port whose odd neighbour was free too (RTP + RTCP) on 127.0.0.1 a moment ago
+ * (bound and released: the OS chose it). Ports in `taken` are skipped and the result is added.
+ */
+export async function freeUdpPair(taken: Set<number> = new Set()): Promise<number> {
+  for (let i = 0; i < 100; i++) {
     const a = createSocket('udp4');
     await new Promise<void>((r) => a.bind(0, '127.0.0.1', () => r()));
     const p = a.address().port;
     const b = createSocket('udp4');
-    const ok = p % 2 === 0 && p < 65000 && await new Promise<boolean>((r) => {
+    const ok = p % 2 === 0 && p < 65000 && !taken.has(p) && await new Promise<boolean>((r) => {
       b.once('error', () => r(false));
       b.bind(p + 1, '127.0.0.1', () => r(true));
     });
     a.close();
     b.close();
-    if (ok) return p;
+    if (ok) {
+      taken.add(p);
+      return p;
+    }
   }
   throw new Error('no free UDP pair');
 }

@@ -7,34 +7,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { createSocket } from 'node:dgram';
 import type { MediaFrame } from '../../src/media/index.ts';
 import { LiveStream, type LiveStreamEvent } from '../../src/media/stream/index.ts';
-import { run, sleep } from './peer.ts';
+import { run, sleep, freeUdpPair } from './peer.ts';
 
 const FRAMES = 90; // 6 s at 15 fps: FFmpeg sends its second SR (with a real packet count) after 5 s
-
-/** An even UDP port whose odd neighbour is free too (bound and released: the OS chose it). */
-async function freeUdpPair(): Promise<number> {
-  for (let i = 0; i < 50; i++) {
-    const a = createSocket('udp4');
-    await new Promise<void>((r) => a.bind(0, '127.0.0.1', () => r()));
-    const p = a.address().port;
-    if (p % 2 === 1 || p > 65000) {
-      a.close();
-      continue;
-    }
-    const b = createSocket('udp4');
-    const ok = await new Promise<boolean>((r) => {
-      b.once('error', () => r(false));
-      b.bind(p + 1, '127.0.0.1', () => r(true));
-    });
-    a.close();
-    b.close();
-    if (ok) return p;
-  }
-  throw new Error('no free UDP pair');
-}
 
 /** ffprobe reading an Annex-B H.264 stream from its stdin: decoded frames and size. */
 function probeStdin(data: Uint8Array): Promise<{ frames: number; width: number; height: number }> {

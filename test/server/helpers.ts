@@ -1,6 +1,5 @@
 /** Shared helpers of the server tests: free ports, FFmpeg senders, site.yaml text, waiting, a WebSocket client. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createSocket } from 'node:dgram';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 
@@ -15,30 +14,7 @@ export async function until(cond: () => boolean | Promise<boolean>, ms: number, 
   return cond();
 }
 
-/** An even UDP port whose pair (port, port + 1) was free on 127.0.0.1 a moment ago. */
-export async function freeUdpPair(taken: Set<number> = new Set()): Promise<number> {
-  for (let i = 0; i < 100; i++) {
-    const a = createSocket('udp4');
-    await new Promise<void>((r) => a.bind(0, '127.0.0.1', () => r()));
-    const p = a.address().port;
-    if (p % 2 === 1 || p > 65000 || taken.has(p)) {
-      a.close();
-      continue;
-    }
-    const b = createSocket('udp4');
-    const ok = await new Promise<boolean>((r) => {
-      b.once('error', () => r(false));
-      b.bind(p + 1, '127.0.0.1', () => r(true));
-    });
-    a.close();
-    b.close();
-    if (ok) {
-      taken.add(p);
-      return p;
-    }
-  }
-  throw new Error('no free UDP pair');
-}
+export { freeUdpPair } from '../media/peer.ts';
 
 /** A TCP port with nothing listening (bound then released). */
 export async function closedTcpPort(): Promise<number> {
