@@ -141,14 +141,7 @@ export class AccessUnitSplitter {
   }
 
   private append(chunk: Uint8Array): void {
-    if (this.len + chunk.length > this.buf.length) {
-      let cap = this.buf.length;
-      while (cap < this.len + chunk.length) cap *= 2;
-      const nb = new Uint8Array(cap);
-      nb.set(this.buf.subarray(0, this.len));
-      this.buf = nb;
-    }
-    this.buf.set(chunk, this.len);
+    this.buf = appendBytes(this.buf, this.len, chunk);
     this.len += chunk.length;
   }
 
@@ -175,4 +168,20 @@ export function annexBBytes(nals: readonly Uint8Array[]): Uint8Array {
     o += 4 + x.length;
   }
   return out;
+}
+
+/**
+ * `chunk` written at `len` of `buf`, which doubles (contents kept) when it has no room; returns
+ * the buffer to keep using. The caller advances its length by chunk.length.
+ */
+export function appendBytes(buf: Uint8Array<ArrayBuffer>, len: number, chunk: Uint8Array): Uint8Array<ArrayBuffer> {
+  if (len + chunk.length > buf.length) {
+    let cap = buf.length;
+    while (cap < len + chunk.length) cap *= 2;
+    const nb = new Uint8Array(cap);
+    nb.set(buf.subarray(0, len));
+    buf = nb;
+  }
+  buf.set(chunk, len);
+  return buf;
 }

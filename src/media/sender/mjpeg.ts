@@ -8,6 +8,7 @@
  */
 import { checkRange, fail, ok, type ParseResult } from '../errors.ts';
 import { STANDARD_HUFFMAN } from '../mjpeg/tables.ts';
+import { appendBytes } from './annexb.ts';
 import type { RtpPayload } from './h264.ts';
 
 export interface ParsedJpeg {
@@ -154,14 +155,7 @@ export class JpegSplitter {
   private scan = 0;
 
   push(chunk: Uint8Array): Uint8Array[] {
-    if (this.len + chunk.length > this.buf.length) {
-      let cap = this.buf.length;
-      while (cap < this.len + chunk.length) cap *= 2;
-      const nb = new Uint8Array(cap);
-      nb.set(this.buf.subarray(0, this.len));
-      this.buf = nb;
-    }
-    this.buf.set(chunk, this.len);
+    this.buf = appendBytes(this.buf, this.len, chunk);
     this.len += chunk.length;
     const out: Uint8Array[] = [];
     for (;;) {
