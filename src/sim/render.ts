@@ -15,6 +15,20 @@ export function cameraFromSim(spec: SimCamera): Camera {
   return new Camera({ id: spec.id, resolution: spec.resolution, pose: spec.pose, intrinsics: spec.intrinsics, rolling_shutter: spec.rolling_shutter, clock: spec.clock });
 }
 
+/** The camera after a bump (scenario extension `bump`): from site time `tS` on it renders with `cam` and `sky`. */
+export interface BumpedView {
+  tS: number;
+  cam: Camera;
+  sky: SkyRenderer;
+}
+
+/** The true pose of a scenario camera after its bump (null when it has none). */
+export function bumpedSimCamera(spec: SimCamera): SimCamera | null {
+  const b = spec.bump;
+  if (!b) return null;
+  return { ...spec, pose: { ...spec.pose, yaw: spec.pose.yaw + b.yaw_deg, pitch: spec.pose.pitch + b.pitch_deg, roll: spec.pose.roll + b.roll_deg } };
+}
+
 export class CameraRenderer {
   private readonly acc: Float32Array;
   private readonly noise: Float32Array;
@@ -32,6 +46,7 @@ export class CameraRenderer {
     private readonly targets: readonly SimulatedTarget[],
     private readonly seed: number,
     private readonly camIndex: number,
+    private readonly bumped: BumpedView | null = null,
   ) {
     this.acc = new Float32Array(this.cam.width * this.cam.height);
     this.noise = gaussianTable(hashSeed(seed, 0x5e75, camIndex));
@@ -48,11 +63,14 @@ export class CameraRenderer {
 
   /** Render frame k into `out` (width×height grey bytes). */
   renderInto(k: number, out: Uint8Array): void {
-    const cam = this.cam, W = cam.width, H = cam.height;
+    const W = this.cam.width, H = this.cam.height;
     const tCam = this.frameCameraTime(k);
-    const tSite = cam.clock.siteTime(tCam);
-    this.sky.renderInto(this.acc, tSite);
-    for (const target of this.targets) this.drawTarget(target, tCam);
+    const tSite = this.cam.clock.siteTime(tCam);
+    // A bump takes effect from the first frame that starts at or after its time.
+    const after = this.bumped !== null && tSite >= this.bumped.tS ? this.bumped : null;
+    const cam = after ? after.cam : this.cam;
+    (after ? after.sky : this.sky).renderInto(this.acc, tSite);
+    for (const target of this.targets) this.drawTarget(cam, target, tCam);
     // Sensor noise and quantisation. xorshift32 indexes the Gaussian table.
     const sigma = this.spec.noise_sigma, g = this.noise, acc = this.acc;
     let x = hashSeed(this.seed, this.camIndex, k) | 1;
@@ -67,8 +85,8 @@ export class CameraRenderer {
    * Rolling shutter: find the time at which the row the target falls on is exposed (fixed
    * point: row → time → position → row), then shear the footprint by its image velocity.
    */
-  private drawTarget(target: SimulatedTarget, tCam: number): void {
-    const cam = this.cam, traj = target.trajectory;
+  private drawTarget(cam: Camera, target: SimulatedTarget, tCam: number): void {
+    const traj = target.trajectory;
     let tSite = cam.clock.siteTime(tCam);
     let v = cam.height / 2;
     for (let it = 0; it < 3; it++) {

@@ -9,9 +9,10 @@ import { Rng, hashSeed } from '../util/rng.ts';
 import { Progress } from '../util/progress.ts';
 import { CloudField } from './clouds.ts';
 import { FfmpegEncoder } from './encode.ts';
-import { CameraRenderer, cameraFromSim } from './render.ts';
+import { CameraRenderer, bumpedSimCamera, cameraFromSim } from './render.ts';
 import { reportedCamera } from './reported.ts';
 import type { Scenario } from './scenario.ts';
+import { StaticScene } from './scene.ts';
 import { SkyRenderer } from './sky.ts';
 import { SimulatedTarget } from './targets.ts';
 
@@ -36,11 +37,23 @@ export function buildRenderers(s: Scenario): { renderers: CameraRenderer[]; targ
   const field = new CloudField(hashSeed(s.seed, 0xc10d));
   const heading = s.sky.cloud_heading_deg ?? new Rng(hashSeed(s.seed, 0x3ead)).uniform(0, 360);
   const skyParams = { ...s.sky, cloud_heading_deg: heading };
+  const scene = buildScene(s) ?? undefined;
   const renderers = s.cameras.map((c, i) => {
     const cam = cameraFromSim(c);
-    return new CameraRenderer(c, cam, new SkyRenderer(cam, skyParams, field), targets, s.seed, i);
+    const after = bumpedSimCamera(c);
+    let bumped = null;
+    if (after) {
+      const cam2 = cameraFromSim(after);
+      bumped = { tS: c.bump!.t_s, cam: cam2, sky: new SkyRenderer(cam2, skyParams, field, scene) };
+    }
+    return new CameraRenderer(c, cam, new SkyRenderer(cam, skyParams, field, scene), targets, s.seed, i, bumped);
   });
   return { renderers, targets };
+}
+
+/** The scenario's static scenery, or null when it has none. */
+export function buildScene(s: Scenario): StaticScene | null {
+  return s.scene?.skyline ? new StaticScene(s.scene.skyline, s.seed) : null;
 }
 
 /** Frames a camera renders over the scenario's duration. */
@@ -54,6 +67,8 @@ export async function runSim(s: Scenario, outDir: string, opts: SimOptions = {})
   const { renderers, targets } = buildRenderers(s);
   writeSiteYaml(s, outDir);
   writeTruthCameras(s, outDir);
+  const scene = buildScene(s);
+  if (scene) writeFileSync(join(outDir, 'truth-scene.json'), `${JSON.stringify(scene.toJSON())}\n`);
   const truthRows = writeTruth(s, targets, outDir);
 
   const counts = s.cameras.map((c) => Math.min(frameCount(s, c.fps), opts.maxFrames ?? Infinity));
@@ -116,6 +131,7 @@ function writeTruthCameras(s: Scenario, outDir: string): void {
   const cameras = s.cameras.map((c) => ({
     id: c.id, resolution: c.resolution, fps: c.fps, pose: c.pose, intrinsics: c.intrinsics,
     clock: c.clock ?? { offset_ms: 0, drift_ppm: 0 }, ...(c.rolling_shutter ? { rolling_shutter: c.rolling_shutter } : {}),
+    ...(c.bump ? { bump: c.bump, pose_after_bump: bumpedSimCamera(c)!.pose } : {}),
   }));
   writeFileSync(join(outDir, 'truth-cameras.json'), `${JSON.stringify({ scenario: s.name, seed: s.seed, cameras }, null, 2)}\n`);
 }

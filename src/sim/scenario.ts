@@ -30,6 +30,48 @@ export const ReportErrorSchema = closed({
   offset_ms: Type.Number({ default: 0 }),
 }, { default: {} });
 
+/**
+ * Extension: the camera is knocked at site time `t_s`: from then on its true orientation is
+ * (yaw + yaw_deg, pitch + pitch_deg, roll + roll_deg); its position, intrinsics and clock stay.
+ */
+export const BumpSchema = closed({
+  t_s: Type.Number({ minimum: 0 }),
+  yaw_deg: Type.Number({ minimum: -30, maximum: 30, default: 0 }),
+  pitch_deg: Type.Number({ minimum: -30, maximum: 30, default: 0 }),
+  roll_deg: Type.Number({ minimum: -30, maximum: 30, default: 0 }),
+});
+
+/**
+ * Extension: a seeded static skyline in ENU (buildings, trees, a distant ridge), the same 3D
+ * geometry for every camera. Objects stand on the ground plane u = 0 at horizontal distances
+ * `near_m`..`far_m` from the site origin, within the azimuth sector `sector_deg` (degrees
+ * clockwise from north, [from, to]; default all around).
+ */
+export const SkylineSchema = closed({
+  buildings: Type.Integer({ minimum: 0, maximum: 5000, default: 40 }),
+  trees: Type.Integer({ minimum: 0, maximum: 5000, default: 60 }),
+  near_m: Type.Number({ exclusiveMinimum: 0, default: 300 }),
+  far_m: Type.Number({ exclusiveMinimum: 0, default: 1500 }),
+  /** Building heights, metres [min, max]. */
+  building_height_m: Type.Tuple([Type.Number({ exclusiveMinimum: 0 }), Type.Number({ exclusiveMinimum: 0 })], { default: [8, 40] }),
+  /** Tree heights, metres [min, max]. */
+  tree_height_m: Type.Tuple([Type.Number({ exclusiveMinimum: 0 }), Type.Number({ exclusiveMinimum: 0 })], { default: [8, 22] }),
+  sector_deg: Type.Optional(Type.Tuple([Type.Number({ minimum: -360, maximum: 360 }), Type.Number({ minimum: -360, maximum: 360 })])),
+  /** Horizontal distance of the ridge line from the site origin, metres (0: no ridge). */
+  ridge_m: Type.Number({ minimum: 0, default: 4000 }),
+  /** Mean and amplitude of the ridge height above the ground plane, metres. */
+  ridge_height_m: Type.Number({ minimum: 0, default: 120 }),
+  ridge_amplitude_m: Type.Number({ minimum: 0, default: 80 }),
+  /** Aerial perspective: distance over which a surface fades 1/e of the way to the horizon sky, metres. */
+  haze_m: Type.Number({ exclusiveMinimum: 0, default: 6000 }),
+  /** Anti-aliasing: samples per pixel side where scenery may be (1..8). */
+  supersample: Type.Integer({ minimum: 1, maximum: 8, default: 4 }),
+});
+
+export const SceneSchema = closed({
+  skyline: Type.Optional(SkylineSchema),
+});
+
 export const SimCameraSchema = closed({
   id: Type.String({ pattern: CAMERA_ID_PATTERN }),
   resolution: Type.Tuple([Type.Integer({ minimum: 16, maximum: 8192 }), Type.Integer({ minimum: 16, maximum: 8192 })]),
@@ -46,6 +88,7 @@ export const SimCameraSchema = closed({
   /** Extension: key-frame interval in frames (default 2 s worth, as most IP cameras). */
   gop: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
   report_error: ReportErrorSchema,
+  bump: Type.Optional(BumpSchema),
 });
 
 const Waypoint = Type.Tuple([Type.Number(), Type.Number(), Type.Number(), Type.Number()]);
@@ -70,11 +113,15 @@ export const ScenarioSchema = closed({
   sky: SkySchema,
   cameras: Type.Array(SimCameraSchema, { minItems: 1, maxItems: 64 }),
   targets: Type.Array(TargetSchema, { default: [] }),
+  /** Extension: static scenery (absent: open sky over a textured ground plane, as before). */
+  scene: Type.Optional(SceneSchema),
 });
 
 export type Scenario = Static<typeof ScenarioSchema>;
 export type SimCamera = Static<typeof SimCameraSchema>;
 export type SimTarget = Static<typeof TargetSchema>;
+export type SimBump = Static<typeof BumpSchema>;
+export type SkylineSpec = Static<typeof SkylineSchema>;
 
 const checks: Check<Scenario>[] = [
   (s, report) => {
@@ -107,6 +154,17 @@ const checks: Check<Scenario>[] = [
         }
       }
       if (t.flap_hz !== undefined && t.class !== 'bird') report(`targets[${i}].flap_hz`, 'flap_hz applies to birds only');
+    });
+  },
+  (s, report) => {
+    const sk = s.scene?.skyline;
+    if (!sk) return;
+    if (!(sk.far_m >= sk.near_m)) report('scene.skyline.far_m', `far_m=${sk.far_m} must be at least near_m=${sk.near_m}`);
+    if (!(sk.building_height_m[1] >= sk.building_height_m[0])) report('scene.skyline.building_height_m[1]', 'maximum height below minimum');
+    if (!(sk.tree_height_m[1] >= sk.tree_height_m[0])) report('scene.skyline.tree_height_m[1]', 'maximum height below minimum');
+    if (sk.ridge_m > 0 && !(sk.ridge_m > sk.far_m)) report('scene.skyline.ridge_m', `ridge_m=${sk.ridge_m} must lie beyond far_m=${sk.far_m}`);
+    s.cameras.forEach((c, i) => {
+      if (sk.ridge_m > 0 && Math.hypot(c.pose.enu[0], c.pose.enu[1]) >= sk.ridge_m * 0.9) report(`cameras[${i}].pose.enu`, `camera lies at or beyond the ridge (ridge_m=${sk.ridge_m})`);
     });
   },
   (s, report) => {

@@ -7,6 +7,7 @@
  */
 import type { Camera } from '../geometry/index.ts';
 import { CloudField } from './clouds.ts';
+import type { StaticScene } from './scene.ts';
 
 const GRID = 4;
 
@@ -42,8 +43,10 @@ export class SkyRenderer {
   private readonly windN: number;
   private readonly threshold: number;
   private readonly cloudGain: number;
+  /** With static scenery: the uncovered fraction per pixel (clouds are hidden behind scenery). */
+  private readonly open: Float32Array | null = null;
 
-  constructor(cam: Camera, private readonly p: SkyParams, private readonly field: CloudField) {
+  constructor(cam: Camera, private readonly p: SkyParams, private readonly field: CloudField, scene?: StaticScene) {
     const W = cam.width, H = cam.height;
     this.width = W; this.height = H;
     this.base = new Float32Array(W * H);
@@ -66,6 +69,7 @@ export class SkyRenderer {
         this.base[v * W + u] = val;
       }
     }
+    if (scene) this.open = scene.paint(cam, this.base, p.brightness + p.gradient / 2);
     this.gw = Math.ceil((W - 1) / GRID) + 1;
     this.gh = Math.ceil((H - 1) / GRID) + 1;
     const n = this.gw * this.gh;
@@ -125,7 +129,9 @@ export class SkyRenderer {
         row[W - 1] = last;
       }
       const o = v * W;
-      for (let u = 0; u < W; u++) out[o + u] = base[o + u]! + row[u]!;
+      const open = this.open;
+      if (open) for (let u = 0; u < W; u++) out[o + u] = base[o + u]! + row[u]! * open[o + u]!;
+      else for (let u = 0; u < W; u++) out[o + u] = base[o + u]! + row[u]!;
     }
   }
 }
