@@ -1,0 +1,57 @@
+/**
+ * 2D observations of confirmed tracks in one camera frame, from the pixels the detector cast:
+ * each track is extrapolated to the frame's site time and projected; the motion pixels within a
+ * gate around the projection (GATE_M metres at the target's range, clamped to [MIN_GATE_PX,
+ * MAX_GATE_PX]) give the observation as their energy-weighted centroid. The projection only
+ * chooses which pixels to use: the measurement itself is the image's, not the calibration's.
+ * A gate shared by two tracks yields nothing (the pixels cannot be attributed).
+ */
+import type { Camera } from '../../geometry/index.ts';
+import type { PixelList } from '../../preprocess/index.ts';
+
+const GATE_M = 2, MIN_GATE_PX = 3, MAX_GATE_PX = 15;
+
+export interface TrackPoint {
+  track_id: number;
+  /** Site time of the state. */
+  t: number;
+  enu: readonly number[];
+  vel: readonly number[];
+}
+
+export interface CastObservation {
+  trackId: number;
+  u: number;
+  v: number;
+  /** Pixels that made it. */
+  pixels: number;
+}
+
+/** Observations of `tracks` among the frame's cast pixels (empty when none is near). */
+export function observeCast(camera: Camera, siteTime: number, cast: PixelList | undefined, tracks: readonly TrackPoint[], uv = new Float64Array(3)): CastObservation[] {
+  if (!cast || cast.count === 0 || tracks.length === 0) return [];
+  const gates: Array<{ id: number; u: number; v: number; r: number }> = [];
+  for (const r of tracks) {
+    const dt = siteTime - r.t;
+    if (dt < -0.5 || dt > 0.5) continue;
+    const e = r.enu[0]! + r.vel[0]! * dt, n = r.enu[1]! + r.vel[1]! * dt, z = r.enu[2]! + r.vel[2]! * dt;
+    if (!camera.projectInto(e, n, z, uv) || !camera.inImage(uv[0]!, uv[1]!)) continue;
+    const range = Math.hypot(e - camera.C[0]!, n - camera.C[1]!, z - camera.C[2]!);
+    gates.push({ id: r.track_id, u: uv[0]!, v: uv[1]!, r: Math.min(MAX_GATE_PX, Math.max(MIN_GATE_PX, (GATE_M * camera.fx) / range)) });
+  }
+  const out: CastObservation[] = [];
+  for (const g of gates) {
+    if (gates.some((h) => h !== g && Math.hypot(h.u - g.u, h.v - g.v) < h.r + g.r)) continue;
+    let sw = 0, su = 0, sv = 0, n = 0;
+    const r2 = g.r * g.r, w = camera.width;
+    for (let k = 0; k < cast.count; k++) {
+      const idx = cast.index[k]!, cu = idx % w, cv = (idx - cu) / w;
+      if ((cu - g.u) ** 2 + (cv - g.v) ** 2 > r2) continue;
+      const en = Math.abs(cast.energy[k]!);
+      sw += en; su += en * cu; sv += en * cv; n++;
+    }
+    if (n === 0 || !(sw > 0)) continue;
+    out.push({ trackId: g.id, u: su / sw, v: sv / sw, pixels: n });
+  }
+  return out;
+}
