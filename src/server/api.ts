@@ -14,7 +14,8 @@ import { applyCameraChange, type ConfigureMode } from './configure.ts';
 import { httpStatusOf, MediaServerError } from './errors.ts';
 import { LANE_STRATEGIES, type LaneStrategy } from './lanes.ts';
 import type { MediaServer, ServerAlert } from './media-server.ts';
-import { alertView, healthMessage, streamView, syncView } from './views.ts';
+import { configCalibration, type CalibrationProvider } from './calibration.ts';
+import { alertView, detectionsView, healthMessage, pipelineView, streamView, syncView, tracksView } from './views.ts';
 
 export interface ApiOptions {
   /** Largest accepted request body, bytes. Default 65536. */
@@ -27,6 +28,8 @@ export interface ApiOptions {
   healthPushMs?: number;
   /** Fastify logger (default off: `dvs serve` prints its own lines). */
   logger?: boolean;
+  /** Source of GET /api/v1/calibration (e.g. an online refiner). Default: the site config, loaded when the server started. */
+  calibration?: CalibrationProvider;
 }
 
 const idParams = {
@@ -131,6 +134,15 @@ export async function buildApi(srv: MediaServer, opts: ApiOptions = {}): Promise
   app.post('/api/v1/load-balancing/rebalance', { config: limited, schema: { tags: ['load-balancing'], summary: 'reassign streams to lanes (optional {strategy})' } }, rebalance);
   app.post('/api/v1/streams/load-balancing/rebalance', { config: limited, schema: { tags: ['load-balancing'], summary: 'spec 5.1 alias' } }, rebalance);
   app.get('/api/v1/sync', { schema: { tags: ['sync'], summary: 'master stream, clock offsets, latest frame group' } }, async () => syncView(srv));
+
+  // ---------------------------------------------------------------- live pipeline, calibration
+  app.get('/api/v1/pipeline', { schema: { tags: ['pipeline'], summary: 'live detection pipeline: counters, latest frame group with each camera\'s site time and the spread' } }, async () => pipelineView(srv));
+  app.get('/api/v1/tracks', { schema: { tags: ['pipeline'], summary: 'latest update of every live track' } }, async () => tracksView(srv));
+  app.get<{ Querystring: { since?: number } }>('/api/v1/detections', {
+    schema: { tags: ['pipeline'], summary: 'recent 3D detections after `since` (site seconds)', querystring: { type: 'object', properties: { since: { type: 'number' } }, additionalProperties: false } },
+  }, async (req) => detectionsView(srv, req.query.since ?? -Infinity));
+  const calibration = opts.calibration ?? configCalibration(srv.config, srv.startedAtMs ?? Date.now(), 'site config');
+  app.get('/api/v1/calibration', { schema: { tags: ['calibration'], summary: 'calibration in use per camera (intrinsics, pose, clock) and its versions' } }, async () => calibration.snapshot());
   app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   // ---------------------------------------------------------------- /ws/stream-health

@@ -18,7 +18,10 @@ import {
   definitionFromCamera, managerOptionsFromConfig, StreamManager, StreamManagerError,
   type StreamManagerEvent, type StreamManagerOptions, type StreamSnapshot, type StreamState,
 } from '../media/manager/index.ts';
+import type { MediaFrame } from '../media/frame.ts';
 import { SyncManager, syncOptionsFromConfig, type SyncManagerOptions } from '../media/sync/index.ts';
+import { LivePipeline, LivePipelineError, type LiveCodedFrame, type LiveMediaSource, type LivePipelineOptions } from '../pipeline/live.ts';
+import { liveSiteCameras } from '../pipeline/live-cameras.ts';
 import { assignLanes, imbalance, LANE_STRATEGIES, type LaneStrategy } from './lanes.ts';
 import { MediaServerError } from './errors.ts';
 
@@ -39,6 +42,19 @@ export interface MediaServerOptions {
   manager?: Partial<Omit<StreamManagerOptions, 'onFrame'>>;
   /** Overrides of the sync manager options derived from the config. */
   sync?: SyncManagerOptions;
+  /**
+   * The live detection pipeline (decode → sync → Detector → TrackStage; src/pipeline/live.ts).
+   * 'auto' (default): attached when every enabled live camera has a pose, intrinsics and
+   * rtp_config resolution and fps; true: attached (start() throws when it cannot be); false: not.
+   * An options object attaches it with those options.
+   */
+  pipeline?: 'auto' | boolean | LivePipelineOptions;
+}
+
+/** Whether the live pipeline runs, and why not when it does not. */
+export interface PipelineState {
+  enabled: boolean;
+  reason: string | null;
 }
 
 export interface StreamHealthView {
@@ -104,7 +120,7 @@ export function isLiveCamera(cam: CameraConfig): boolean {
   return LIVE_SCHEMES.test(cam.resolvedSource);
 }
 
-export class MediaServer extends TypedEmitter<MediaServerEvents> {
+export class MediaServer extends TypedEmitter<MediaServerEvents> implements LiveMediaSource {
   readonly config: SiteConfig;
   readonly manager: StreamManager;
   readonly monitor: HealthMonitor;
@@ -123,6 +139,14 @@ export class MediaServer extends TypedEmitter<MediaServerEvents> {
   private unsubscribe: (() => void) | null = null;
   private closed = false;
   private started = false;
+  private readonly frameListeners = new Set<(f: LiveCodedFrame) => void>();
+  private readonly resetListeners = new Set<(id: string) => void>();
+  private readonly pipelineOpt: MediaServerOptions['pipeline'];
+  /** The live detection pipeline once started (null when not attached; see pipelineState). */
+  pipeline: LivePipeline | null = null;
+  pipelineState: PipelineState = { enabled: false, reason: 'not started' };
+  /** Unix ms when start() ran (null before). */
+  startedAtMs: number | null = null;
 
   constructor(config: SiteConfig, opts: MediaServerOptions = {}) {
     super();
@@ -146,7 +170,8 @@ export class MediaServer extends TypedEmitter<MediaServerEvents> {
     this.sync = new SyncManager({ ...syncOptionsFromConfig(config), ...opts.sync, healthOf: (id) => this.entries.get(id)?.health.score });
     const mo = { ...managerOptionsFromConfig(config.media_server), ...opts.manager };
     this.windowMs = mo.metricsWindowMs ?? 5000;
-    this.manager = new StreamManager({ ...mo, onFrame: (id, f) => this.onFrame(id, f.timestamp, f.arrivalMs) });
+    this.manager = new StreamManager({ ...mo, onFrame: (id, f) => this.onFrame(id, f) });
+    this.pipelineOpt = opts.pipeline ?? 'auto';
     this.monitor.on('degraded', (t) => this.alert(t));
     this.monitor.on('recovered', (t) => this.alert(t));
   }
@@ -166,9 +191,23 @@ export class MediaServer extends TypedEmitter<MediaServerEvents> {
       this.register(cam, cam.enabled);
     }
     this.assign();
+    this.startedAtMs = Date.now();
+    this.startPipeline();
     this.timer = setInterval(() => this.tick(), this.healthIntervalMs);
     this.timer.unref();
     return this.manager.list();
+  }
+
+  /** Whole coded frames of every stream, with their arrival (Unix ms) and sync clock offset (LiveMediaSource). */
+  onCodedFrame(fn: (f: LiveCodedFrame) => void): () => void {
+    this.frameListeners.add(fn);
+    return () => { this.frameListeners.delete(fn); };
+  }
+
+  /** New receiver sessions (LiveMediaSource). */
+  onSessionReset(fn: (id: string) => void): () => void {
+    this.resetListeners.add(fn);
+    return () => { this.resetListeners.delete(fn); };
   }
 
   /** Camera ids served (live cameras of the config, in config order). */
@@ -226,6 +265,9 @@ export class MediaServer extends TypedEmitter<MediaServerEvents> {
     if (k >= 0) this.config.cameras[k] = camera;
     e.changes = [];
     this.sync.resetStream(id);
+    for (const fn of this.resetListeners) {
+      try { fn(id); } catch { /* ignore */ }
+    }
     return snap;
   }
 
@@ -268,6 +310,7 @@ export class MediaServer extends TypedEmitter<MediaServerEvents> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     await this.manager.close();
+    await this.pipeline?.close();
     this.unsubscribe?.();
     this.monitor.close();
     this.sync.close();
@@ -298,12 +341,42 @@ export class MediaServer extends TypedEmitter<MediaServerEvents> {
     return moved;
   }
 
-  /** Per-frame work of the lane: hand the frame to the sync manager. Its duration is the lane's busy time. */
-  private onFrame(id: string, rtpTimestamp: number, arrivalMs: number | undefined): void {
+  private startPipeline(): void {
+    const opt = this.pipelineOpt;
+    if (opt === false) { this.pipelineState = { enabled: false, reason: 'disabled' }; return; }
+    if (opt === 'auto') {
+      const { cameras, unusable } = liveSiteCameras(this.config);
+      if (cameras.length === 0 || unusable.length > 0) {
+        const why = unusable.length > 0 ? unusable.map((u) => `${u.id}: ${u.reason}`).join('; ') : 'no live camera';
+        this.pipelineState = { enabled: false, reason: `not every live camera has the geometry detection needs (${why})` };
+        return;
+      }
+    }
+    try {
+      this.pipeline = new LivePipeline(this, typeof opt === 'object' ? opt : {});
+      this.pipelineState = { enabled: true, reason: null };
+    } catch (e) {
+      if (opt === true || typeof opt === 'object') throw e;
+      this.pipelineState = { enabled: false, reason: e instanceof LivePipelineError ? e.message : String(e) };
+    }
+  }
+
+  /**
+   * Per-frame work of the lane: hand the frame to the sync manager (and to the live pipeline's
+   * decoder when attached). Its duration is the lane's busy time.
+   */
+  private onFrame(id: string, f: MediaFrame): void {
     const e = this.entries.get(id);
     if (!e || this.closed) return;
     const t0 = performance.now();
-    this.sync.pushFrame({ streamId: id, rtpTimestamp, arrivalMs: UNIX_OFFSET + (arrivalMs ?? t0) });
+    const arrivalUnixMs = UNIX_OFFSET + (f.arrivalMs ?? t0);
+    const synced = this.sync.pushFrame({ streamId: id, rtpTimestamp: f.timestamp, arrivalMs: arrivalUnixMs });
+    if (this.frameListeners.size > 0) {
+      const ev: LiveCodedFrame = { streamId: id, frame: f, arrivalUnixMs, clockOffsetMs: synced ? synced.captureMs - synced.syncMs : 0 };
+      for (const fn of this.frameListeners) {
+        try { fn(ev); } catch { /* a consumer's fault must not stop ingest */ }
+      }
+    }
     e.busyMs += performance.now() - t0;
   }
 
@@ -327,6 +400,9 @@ export class MediaServer extends TypedEmitter<MediaServerEvents> {
       this.sync.resetStream(ev.id);
       const e = this.entries.get(ev.id);
       if (e) e.lastSrArrival = null;
+      for (const fn of this.resetListeners) {
+        try { fn(ev.id); } catch { /* ignore */ }
+      }
     }
   }
 

@@ -113,3 +113,52 @@ export function syncView(srv: MediaServer) {
     },
   };
 }
+
+/** GET /api/v1/pipeline: whether the live pipeline runs, its counters and the latest frame group. */
+export function pipelineView(srv: MediaServer) {
+  const p = srv.pipeline;
+  if (!p) return { enabled: false, reason: srv.pipelineState.reason };
+  const g = p.latestGroup;
+  const c = p.counters;
+  return {
+    enabled: true,
+    reason: null,
+    time_source: p.timeSource,
+    epoch_unix_ms: p.epochUnixMs,
+    max_timing_offset_ms: p.toleranceMs,
+    cameras: p.cameras.map((cam) => {
+      const d = p.decoderStats(cam.id);
+      return { id: cam.id, resolution: [cam.camera.width, cam.camera.height], decoder: d === null ? null : { state: d.state, codec: d.codec, decoded: d.decoded, incomplete: d.incomplete, crashes: d.crashes, skipped: d.skippedInput + d.skippedOutput, expired: d.expired } };
+    }),
+    counters: { ...c },
+    max_spread_ms: r(p.maxSpreadMs, 3),
+    last_tick: p.lastTick,
+    detections: c.detections,
+    track_updates: c.trackUpdates,
+    live_tracks: p.liveTracks().length,
+    latest_group: g === null ? null : {
+      t: r(g.t, 6),
+      t_unix: new Date(p.epochUnixMs + g.t * 1000).toISOString(),
+      anchor: g.anchor,
+      complete: g.complete,
+      spread_ms: r(g.spreadMs, 3),
+      frames: g.frames.map((f, i) => (f === null ? { camera_id: p.cameras[i]!.id, matched: false } : {
+        camera_id: f.cameraId, matched: true, site_time: r(f.siteTime, 6), camera_time: r(f.cameraTime, 6), delta_ms: r((f.siteTime - g.t) * 1000, 3),
+        capture_unix_ms: r(f.captureUnixMs, 3), method: f.method, uncertainty_ms: r(f.uncertaintyMs, 3), rtp_timestamp: f.rtpTimestamp,
+        latency_ms: r(Date.now() - f.arrivalUnixMs, 1),
+      })),
+    },
+  };
+}
+
+/** GET /api/v1/tracks: the latest update of every track not lost (CONTRACTS §6 record shape). */
+export function tracksView(srv: MediaServer) {
+  const p = srv.pipeline;
+  return { enabled: p !== null, t: p?.lastTick ?? null, epoch_unix_ms: p?.epochUnixMs ?? null, tracks: p?.liveTracks() ?? [] };
+}
+
+/** GET /api/v1/detections?since=T: recent 3D detections with t > T (site seconds). */
+export function detectionsView(srv: MediaServer, since: number) {
+  const p = srv.pipeline;
+  return { enabled: p !== null, epoch_unix_ms: p?.epochUnixMs ?? null, detections: p?.detections(since) ?? [] };
+}

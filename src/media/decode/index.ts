@@ -5,3 +5,4 @@
 export { StreamDecoder, type DecoderInput, type DecoderPushOutcome, type DecoderState, type DecoderStats, type StreamDecoderOptions } from './decoder.ts';
 export { FrameRing, type DecodedFrame, type FrameMeta, type FrameRingCounters, type FrameRingOptions } from './ring.ts';
 export { isDisposable, jpegSize, pictureSize, type DecoderCodec, type PictureSize } from './inspect.ts';
+export { DecoderBank, type BankFrame, type BankStreamStats, type DecoderBankOptions } from './bank.ts';
