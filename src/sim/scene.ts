@@ -129,16 +129,16 @@ export class StaticScene {
     // Candidate objects and a bound on the top elevation per azimuth bin.
     const cands: number[][] = Array.from({ length: BINS }, () => []);
     const maxEl = new Float64Array(BINS).fill(-Math.PI / 2);
-    const addRange = (idx: number, az0: number, half: number, topEl: number): void => {
-      if (half >= Math.PI) {
-        for (let b = 0; b < BINS; b++) { if (idx >= 0) cands[b]!.push(idx); if (topEl > maxEl[b]!) maxEl[b] = topEl; }
-        return;
-      }
-      const b0 = Math.floor((az0 - half) / BIN_RAD), b1 = Math.floor((az0 + half) / BIN_RAD);
+    // Nearest horizontal distance of anything in the bin: a ray that meets the ground before it sees only ground.
+    const minDist = new Float64Array(BINS).fill(Infinity);
+    const addRange = (idx: number, az0: number, half: number, topEl: number, near: number): void => {
+      const b0 = half >= Math.PI ? 0 : Math.floor((az0 - half) / BIN_RAD);
+      const b1 = half >= Math.PI ? BINS - 1 : Math.floor((az0 + half) / BIN_RAD);
       for (let bb = b0; bb <= b1; bb++) {
         const b = ((bb % BINS) + BINS) % BINS;
         if (idx >= 0) cands[b]!.push(idx);
         if (topEl > maxEl[b]!) maxEl[b] = topEl;
+        if (near < minDist[b]!) minDist[b] = near;
       }
     };
     this.objects.forEach((o, i) => {
@@ -148,12 +148,12 @@ export class StaticScene {
       const az0 = Math.atan2(re, rn);
       const half = D <= bound + 1 ? Math.PI : Math.asin(bound / D);
       const top = Math.atan2(o.height_m - Cz, Math.max(1e-3, D - bound));
-      addRange(i, az0, half, D <= bound + 1 ? Math.PI / 2 : top);
+      addRange(i, az0, half, D <= bound + 1 ? Math.PI / 2 : top, Math.max(0, D - bound));
     });
     if (this.ridge) {
       const r = this.ridge;
       const top = Math.atan2(r.mean_height_m + r.amplitude_m - Cz, Math.max(1, r.distance_m - Math.hypot(Ce, Cn)));
-      addRange(-1, 0, Math.PI, top);
+      addRange(-1, 0, Math.PI, top, Math.max(0, r.distance_m - Math.hypot(Ce, Cn)));
     }
     const ss = this.spec.supersample, nS = ss * ss;
     const margin = 2 / Math.min(cam.fx, cam.fy);
@@ -166,8 +166,11 @@ export class StaticScene {
         const el = Math.atan2(dir[2]!, hl);
         if (hl > 1e-6) {
           const b = binOf(Math.atan2(dir[0]!, dir[1]!));
-          const m = Math.max(maxEl[b]!, maxEl[(b + 1) % BINS]!, maxEl[(b + BINS - 1) % BINS]!);
+          const b1 = (b + 1) % BINS, b2 = (b + BINS - 1) % BINS;
+          const m = Math.max(maxEl[b]!, maxEl[b1]!, maxEl[b2]!);
           if (el > m + margin) continue;
+          const near = Math.min(minDist[b]!, minDist[b1]!, minDist[b2]!);
+          if (Cz > 0 && el < -Math.atan2(Cz, near) - margin) continue;
         }
         let sum = 0, nHit = 0;
         for (let sy = 0; sy < ss; sy++) {
