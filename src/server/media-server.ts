@@ -185,14 +185,14 @@ export class MediaServer extends TypedEmitter<MediaServerEvents> implements Live
     if (this.closed) throw new MediaServerError('SERVER_CLOSED', 'media server is closed');
     if (this.started) throw new MediaServerError('SERVER_STATE', 'media server already started');
     this.started = true;
+    this.startedAtMs = Date.now();
+    this.startPipeline(); // throws before any stream starts when the pipeline was asked for and cannot run
     this.unsubscribe = this.manager.on((e) => this.onManagerEvent(e));
     for (const cam of this.config.cameras) {
       if (!isLiveCamera(cam)) continue;
       this.register(cam, cam.enabled);
     }
     this.assign();
-    this.startedAtMs = Date.now();
-    this.startPipeline();
     this.timer = setInterval(() => this.tick(), this.healthIntervalMs);
     this.timer.unref();
     return this.manager.list();
