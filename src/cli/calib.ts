@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'no
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
+import { refineSiteClocks } from '../calib/sharpness/index.ts';
 import { CalibFailedError, CalibInputError, calibrate, parseBeaconCsv, parseTrackCsv, type CalibCameraInput } from '../calib/index.ts';
 import { ConfigError, loadSiteConfig, parseSiteConfig, toSiteConfigInput } from '../config/index.ts';
 import { processIo, UsageError, type CliIo } from './io.ts';
@@ -16,6 +17,8 @@ import { processIo, UsageError, type CliIo } from './io.ts';
 export const CALIB_USAGE = `usage: dvs calib --config site.yaml --detections DIR --out OUTDIR [--reference ID]
                  [--max-shift S] [--knot-dt S] [--beacon FILE [--beacon-max-shift S]]
                  [--principal-point] [--quiet]
+       dvs calib --config site.yaml --sharpness [--detections DIR] --out OUTDIR [--reference ID]
+                 [--max-offset-ms N] [--max-seconds S] [--quiet]
   --config           site config: cameras with intrinsics or intrinsics_guess; approx_pose (or pose)
                      anchors the result in ENU, clock is the starting clock
   --detections       folder with <camera id>.csv per camera, header t,x,y (t on that camera's clock)
@@ -29,6 +32,14 @@ export const CALIB_USAGE = `usage: dvs calib --config site.yaml --detections DIR
                      offset is searched ±--beacon-max-shift, default 60 s, around the offset that
                      lines up the first samples) and takes precedence over approx_pose
   --principal-point  estimate the principal point too
+  --sharpness        only refine the clock offsets (poses and intrinsics as configured, clocks
+                     already within tens of ms): the offsets that make the tracked target's 3D peak
+                     sharpest. Evidence from the videos (file: sources: motion front end, 3D peaks,
+                     longest confirmed track) or, with --detections, from the CSV tracks.
+                     Writes site.yaml (clocks updated), report.json, trajectory.csv.
+                     See docs/CALIB-SHARPNESS.md
+  --max-offset-ms    --sharpness: search half-width of each correction in ms (default 100)
+  --max-seconds      --sharpness: use only the first S seconds of the videos (default all)
   --quiet            no progress display
 Calibration from the videos themselves (no --detections) is not built yet. See docs/CALIB.md.
 `;
@@ -42,11 +53,23 @@ export async function calibCommand(argv: string[], io: CliIo = processIo): Promi
       args: argv, strict: true, allowPositionals: false,
       options: {
         config: { type: 'string' }, detections: { type: 'string' }, out: { type: 'string' }, reference: { type: 'string' },
+        sharpness: { type: 'boolean' }, 'max-offset-ms': { type: 'string' }, 'max-seconds': { type: 'string' },
         'max-shift': { type: 'string' }, 'knot-dt': { type: 'string' }, beacon: { type: 'string' }, 'beacon-max-shift': { type: 'string' }, 'principal-point': { type: 'boolean' }, quiet: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
       },
     });
     if (values.help) { io.stdout(CALIB_USAGE); return 0; }
     if (!values.config || !values.out) throw new UsageError('--config and --out are required');
+    if (values.sharpness) {
+      for (const o of ['max-shift', 'knot-dt', 'beacon', 'beacon-max-shift', 'principal-point'] as const) if (values[o] !== undefined) throw new UsageError(`--${o} does not apply with --sharpness`);
+      const maxOffsetMs = values['max-offset-ms'] === undefined ? 100 : Number(values['max-offset-ms']);
+      if (!(maxOffsetMs > 0 && maxOffsetMs <= 5000)) throw new UsageError(`--max-offset-ms must be a number of milliseconds in (0, 5000], got "${values['max-offset-ms']}"`);
+      const maxSeconds = values['max-seconds'] === undefined ? undefined : Number(values['max-seconds']);
+      if (maxSeconds !== undefined && !(maxSeconds > 0)) throw new UsageError(`--max-seconds must be a positive number of seconds, got "${values['max-seconds']}"`);
+      return await sharpnessCommand({
+        config: values.config, out: values.out, detections: values.detections, reference: values.reference, maxOffsetMs, maxSeconds, quiet: values.quiet ?? false,
+      }, io, t0);
+    }
+    for (const o of ['max-offset-ms', 'max-seconds'] as const) if (values[o] !== undefined) throw new UsageError(`--${o} needs --sharpness`);
     if (!values.detections) throw new UsageError('--detections is required: calibration from the videos themselves is not built yet');
     const maxShift = values['max-shift'] === undefined ? 60 : Number(values['max-shift']);
     if (!(maxShift > 0)) throw new UsageError(`--max-shift must be a positive number of seconds, got "${values['max-shift']}"`);
@@ -95,11 +118,7 @@ export async function calibCommand(argv: string[], io: CliIo = processIo): Promi
     const cfgDir = resolve(values.config, '..');
     doc.cameras = doc.cameras.map((cam) => {
       const out = { ...cam };
-      if (out.source?.startsWith('file:')) {
-        const p = out.source.slice(5);
-        const abs = isAbsolute(p) ? p : resolve(cfgDir, p);
-        out.source = `file:${relative(resolve(outDir), abs) || abs}`;
-      }
+      if (out.source !== undefined) out.source = repointSource(out.source, cfgDir, outDir);
       const r = byId.get(cam.id);
       if (r?.calibrated) {
         out.pose = { enu: [r6(r.pose.enu[0]), r6(r.pose.enu[1]), r6(r.pose.enu[2])], yaw: r6(r.pose.yaw), pitch: r6(r.pose.pitch), roll: r6(r.pose.roll) };
@@ -154,4 +173,97 @@ export async function calibCommand(argv: string[], io: CliIo = processIo): Promi
     io.stderr(`dvs calib: ${(e as Error).message}\n`);
     return 1;
   }
+}
+
+/** A `file:` source relative to the config's folder, re-pointed so it resolves from outDir. */
+function repointSource(source: string, cfgDir: string, outDir: string): string {
+  if (!source.startsWith('file:')) return source;
+  const p = source.slice(5);
+  const abs = isAbsolute(p) ? p : resolve(cfgDir, p);
+  return `file:${relative(resolve(outDir), abs) || abs}`;
+}
+
+interface SharpnessArgs {
+  config: string;
+  out: string;
+  detections: string | undefined;
+  reference: string | undefined;
+  maxOffsetMs: number;
+  maxSeconds: number | undefined;
+  quiet: boolean;
+}
+
+/**
+ * `dvs calib --sharpness`: refine only the clock offsets (docs/CALIB-SHARPNESS.md). Writes
+ * OUTDIR/site.yaml (the input with the refined clocks), report.json (CONTRACTS §7 fields plus a
+ * `sharpness` block) and trajectory.csv (the target with the refined clocks).
+ */
+async function sharpnessCommand(a: SharpnessArgs, io: CliIo, t0: number): Promise<number> {
+  if (a.detections !== undefined && !(existsSync(a.detections) && statSync(a.detections).isDirectory())) throw new CalibInputError(`--detections ${a.detections}: not a folder`);
+  const cfg = loadSiteConfig(a.config);
+  const say = a.quiet ? () => {} : (m: string) => io.stderr(`dvs calib: ${m}\n`);
+  const run = await refineSiteClocks(cfg, {
+    maxOffsetMs: a.maxOffsetMs, ...(a.detections !== undefined ? { detectionsDir: a.detections } : {}),
+    ...(a.maxSeconds !== undefined ? { maxSeconds: a.maxSeconds } : {}), ...(a.reference !== undefined ? { referenceId: a.reference } : {}), onProgress: say,
+  });
+  const res = run.result;
+  for (const [id, why] of Object.entries(run.skipped)) say(`camera ${id}: left out (${why})`);
+  const warnings = res.cameras.filter((c) => c.note).map((c) => `${c.id}: ${c.note}`);
+  for (const w of warnings) io.stderr(`dvs calib: warning: ${w}\n`);
+
+  const outDir = a.out;
+  mkdirSync(outDir, { recursive: true });
+  const doc = toSiteConfigInput(cfg);
+  const byId = new Map(res.cameras.map((c) => [c.id, c]));
+  const cfgDir = resolve(a.config, '..');
+  doc.cameras = doc.cameras.map((cam) => {
+    const out = { ...cam };
+    if (out.source !== undefined) out.source = repointSource(out.source, cfgDir, outDir);
+    const r = byId.get(cam.id);
+    if (r?.refined) out.clock = { offset_ms: r6(r.clock.offset_ms), drift_ppm: r6(r.clock.drift_ppm) };
+    return out;
+  });
+  const yamlText = `# Written by \`dvs calib --sharpness\` (clock offsets refined against ${res.referenceCamera}).\n` + stringify(doc, { flowCollectionPadding: false });
+  const check = parseSiteConfig(yamlText, { file: join(outDir, 'site.yaml') });
+  if (!check.ok) throw new Error(`internal: the refined site.yaml does not validate: ${check.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`);
+  writeFileSync(join(outDir, 'site.yaml'), yamlText);
+  const num = (x: number) => (Number.isFinite(x) ? Math.round(x * 1e6) / 1e6 : null);
+  const elapsed = (performance.now() - t0) / 1000;
+  const report = {
+    reference_camera: res.referenceCamera,
+    frame: 'enu',
+    cameras: res.cameras.map((c) => ({
+      id: c.id,
+      calibrated: c.refined || c.reference,
+      reprojection_rmse_px: num(c.rmsPx),
+      inliers: c.rays,
+      observations: c.observations,
+      clock: { offset_ms: num(c.clock.offset_ms), drift_ppm: num(c.clock.drift_ppm) },
+      // Poses are taken as configured, not estimated here.
+      position_sigma_m: null,
+      sharpness: { delta_ms: num(c.deltaMs), sigma_ms: num(c.sigmaMs), clock_before: c.clockBefore, rms_px_before: num(c.rmsPxBefore), reference: c.reference },
+      ...(c.note ? { note: c.note } : {}),
+    })),
+    sharpness: {
+      method: 'ray consistency of the tracked target (docs/CALIB-SHARPNESS.md)',
+      source: run.source,
+      ...(run.frames ? { frames: run.frames, detections: run.detections, track_id: run.trackId, track_points: run.trackPoints } : {}),
+      rms_px_before: num(Math.sqrt(res.costBefore)), rms_px_after: num(Math.sqrt(res.costAfter)),
+      peak_spread_m_before: num(res.spreadBeforeM), peak_spread_m_after: num(res.spreadAfterM),
+      ticks: res.ticks, tick_s: num(res.tickS), sweeps: res.sweeps, evaluations: res.evaluations,
+      max_offset_ms: a.maxOffsetMs,
+    },
+    site_time: `the reference camera's clock as configured (${res.referenceCamera}); only relative offsets are measured; poses, intrinsics and drifts are as configured`,
+    warnings,
+    elapsed_s: elapsed,
+  };
+  writeFileSync(join(outDir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
+  const lines = ['t,e,n,u', ...run.trajectory.map((p) => `${p.t.toFixed(4)},${p.enu[0].toFixed(3)},${p.enu[1].toFixed(3)},${p.enu[2].toFixed(3)}`)];
+  writeFileSync(join(outDir, 'trajectory.csv'), `${lines.join('\n')}\n`);
+  for (const c of res.cameras) {
+    const what = c.reference ? 'reference' : c.refined ? `Δ ${c.deltaMs >= 0 ? '+' : ''}${c.deltaMs.toFixed(2)} ms (σ ≈ ${c.sigmaMs.toFixed(2)} ms), RMS ${c.rmsPxBefore.toFixed(2)} → ${c.rmsPx.toFixed(2)} px` : `not refined${c.note ? `: ${c.note}` : ''}`;
+    io.stdout(`${c.id}: offset_ms ${c.clockBefore.offset_ms.toFixed(3)} → ${c.clock.offset_ms.toFixed(3)}  ${what}\n`);
+  }
+  io.stdout(`refined ${res.cameras.filter((c) => c.refined).length} clock offsets against ${res.referenceCamera}, peak spread ${res.spreadBeforeM.toFixed(3)} → ${res.spreadAfterM.toFixed(3)} m, ${elapsed.toFixed(1)} s → ${outDir}\n`);
+  return 0;
 }

@@ -10,7 +10,7 @@ import { Camera } from '../../src/geometry/index.ts';
 import type { SiteCamera } from '../../src/pipeline/index.ts';
 import { EvidenceRecorder, longestTrack, refineClockOffsets } from '../../src/calib/sharpness/index.ts';
 
-export function sharpnessScenario(): Scenario {
+function sharpnessScenario(): Scenario {
   const cam = (id: string, enu: number[], yaw: number, pitch: number, fps: number, offset_ms: number, err_ms: number) => ({
     id, resolution: [480, 360], fps, pose: { enu, yaw, pitch, roll: 0 },
     intrinsics: { fx: 520, fy: 520, cx: 239.5, cy: 179.5, k1: -0.02, k2: 0 },
@@ -34,7 +34,7 @@ export function sharpnessScenario(): Scenario {
   return r.value;
 }
 
-test('simulator frames through the real front end: clock errors of +23, −17, +12 ms recovered within ±5 ms', () => {
+test('simulator frames through the real front end: clock errors of +23, −17, +12 ms recovered within ±2 ms (the issue asks ±5)', () => {
   const t0 = performance.now();
   const s = sharpnessScenario();
   const { renderers } = buildRenderers(s);
@@ -66,7 +66,7 @@ test('simulator frames through the real front end: clock errors of +23, −17, +
     const want = s.cameras[i]!.clock!.offset_ms - s.cameras[0]!.clock!.offset_ms;
     const got = c.clock.offset_ms - r.cameras[0]!.clock.offset_ms;
     lines.push(`${c.id}: ${c.observations} obs, Δ ${c.deltaMs.toFixed(2)} ms, error ${(got - want).toFixed(2)} ms (σ ≈ ${c.sigmaMs.toFixed(2)}), RMS ${c.rmsPxBefore.toFixed(2)} → ${c.rmsPx.toFixed(2)} px`);
-    assert.ok(Math.abs(got - want) <= 5, `${c.id}: relative offset ${got.toFixed(2)} ms, truth ${want} ms`);
+    assert.ok(Math.abs(got - want) <= 2, `${c.id}: relative offset ${got.toFixed(2)} ms, truth ${want} ms`);
   }
   console.log(`sharpness sim: ${lines.join('; ')}; spread ${r.spreadBeforeM.toFixed(3)} → ${r.spreadAfterM.toFixed(3)} m; render+detect ${((tRender - t0) / 1000).toFixed(1)} s, association+optimiser ${((tEnd - tRender) / 1000).toFixed(2)} s`);
   assert.ok(r.spreadAfterM < r.spreadBeforeM, 'the peak is sharper');

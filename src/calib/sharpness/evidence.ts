@@ -52,17 +52,22 @@ export class EvidenceLog {
     for (const c of cameras) this.logs.set(c.id, { camera: c, times: [], start: [], count: [], u: [], v: [], energy: [] });
   }
 
-  /** Record one frame of camera `id` (camera-clock time, increasing per camera). */
-  add(id: string, cameraTime: number, list: EvidenceList): void {
+  /**
+   * Record one frame of camera `id` (camera-clock time, increasing per camera). `uv` (2 per
+   * entry), when given, replaces the pixel of each entry by a sub-pixel position.
+   */
+  add(id: string, cameraTime: number, list: EvidenceList, uv?: ArrayLike<number>): void {
     const log = this.logs.get(id);
     if (!log) throw new CalibInputError(`evidence for unknown camera ${id}`);
+    if (uv && uv.length < 2 * list.count) throw new CalibInputError(`camera ${id}: ${uv.length / 2} sub-pixel positions for ${list.count} entries`);
     const W = log.camera.width;
     log.times.push(cameraTime);
     log.start.push(log.u.length);
     log.count.push(list.count);
     for (let k = 0; k < list.count; k++) {
       const idx = list.index[k]!, u = idx % W;
-      log.u.push(u); log.v.push((idx - u) / W); log.energy.push(list.energy[k]!);
+      if (uv) { log.u.push(uv[2 * k]!); log.v.push(uv[2 * k + 1]!); } else { log.u.push(u); log.v.push((idx - u) / W); }
+      log.energy.push(list.energy[k]!);
     }
   }
 
@@ -114,4 +119,33 @@ export function pathAt(path: readonly TargetPoint[], s: number, maxGapS: number,
   const w = b.t > a.t ? (s - a.t) / (b.t - a.t) : 0;
   for (let c = 0; c < 3; c++) out[c] = a.enu[c]! + w * (b.enu[c]! - a.enu[c]!);
   return true;
+}
+
+/**
+ * Sub-pixel positions of a frame's blobs: the blob grouper rounds each centroid to the pixel,
+ * which alone is ±0.5 px. Around each entry, in a (2r+1)² window, the difference frame −
+ * background with the sign of the entry's own pixel, minus half the window's largest such
+ * difference, clipped at 0, weights a centroid (a half-maximum centroid: the faint fringe and the
+ * sky noise around the target do not pull it). Entries without any positive weight keep their
+ * pixel. Writes 2 numbers per entry into `out`.
+ */
+export function subpixelCentroids(list: EvidenceList, frame: Uint8Array, background: Uint8Array, width: number, height: number, out: Float64Array, radius = 3): void {
+  for (let k = 0; k < list.count; k++) {
+    const idx = list.index[k]!, u = idx % width, v = (idx - u) / width;
+    out[2 * k] = u; out[2 * k + 1] = v;
+    const sign = frame[idx]! >= background[idx]! ? 1 : -1;
+    const x0 = Math.max(0, u - radius), x1 = Math.min(width - 1, u + radius);
+    const y0 = Math.max(0, v - radius), y1 = Math.min(height - 1, v + radius);
+    let dmax = 0;
+    for (let y = y0; y <= y1; y++) for (let x = x0, i = y * width + x0; x <= x1; x++, i++) dmax = Math.max(dmax, sign * (frame[i]! - background[i]!));
+    const floor = 0.5 * dmax;
+    let sw = 0, su = 0, sv = 0;
+    for (let y = y0; y <= y1; y++) {
+      for (let x = x0, i = y * width + x0; x <= x1; x++, i++) {
+        const w = sign * (frame[i]! - background[i]!) - floor;
+        if (w > 0) { sw += w; su += w * x; sv += w * y; }
+      }
+    }
+    if (sw > 0) { out[2 * k] = su / sw; out[2 * k + 1] = sv / sw; }
+  }
 }

@@ -5,5 +5,6 @@
 export { CameraRays, type TargetObservations } from './rays.ts';
 export { SharpnessCost, type CostDetail, type SharpnessCostOptions } from './cost.ts';
 export { refineClockOffsets, type SharpnessCamera, type SharpnessOptions, type SharpnessResult } from './optimise.ts';
-export { EvidenceLog, pathAt, type AssociateOptions, type EvidenceList, type TargetPoint } from './evidence.ts';
+export { EvidenceLog, pathAt, subpixelCentroids, type AssociateOptions, type EvidenceList, type TargetPoint } from './evidence.ts';
 export { EvidenceRecorder, longestTrack, recordFiles, type RecordFilesOptions, type Recording } from './record.ts';
+export { refineSiteClocks, type SharpnessRun, type SharpnessRunOptions } from './run.ts';

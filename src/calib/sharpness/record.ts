@@ -10,7 +10,7 @@ import { Detector, type Detection, type DetectorOptions, type SiteCamera } from 
 import { trackDetections, type Vec3 } from '../../tracking/index.ts';
 import type { VolumeSpec } from '../../voxel/index.ts';
 import { CalibFailedError } from '../errors.ts';
-import { EvidenceLog, type TargetPoint } from './evidence.ts';
+import { EvidenceLog, subpixelCentroids, type TargetPoint } from './evidence.ts';
 
 export interface Recording {
   log: EvidenceLog;
@@ -27,9 +27,14 @@ export class EvidenceRecorder {
   private readonly detections: Detection[] = [];
   private readonly frames: Record<string, number> = {};
   private closed = false;
+  private readonly subpixel: boolean;
+  private uv = new Float64Array(0);
 
-  constructor(cams: readonly SiteCamera[], volume: VolumeSpec, opts: Omit<DetectorOptions, 'frontEnds' | 'onTick'> = {}) {
-    this.detector = new Detector([...cams], volume, opts);
+  /** `subpixel` (default true): half-maximum centroids of the blobs on the frame − background (see subpixelCentroids). */
+  constructor(cams: readonly SiteCamera[], volume: VolumeSpec, opts: Omit<DetectorOptions, 'frontEnds' | 'onTick'> & { subpixel?: boolean } = {}) {
+    const { subpixel, ...det } = opts;
+    this.subpixel = subpixel ?? true;
+    this.detector = new Detector([...cams], volume, det);
     this.log = new EvidenceLog(cams.map((c) => c.camera));
     for (const c of cams) { this.ids.set(c.index, c.id); this.frames[c.id] = 0; }
   }
@@ -39,7 +44,11 @@ export class EvidenceRecorder {
     if (id === undefined) throw new RangeError(`frame from unknown camera index ${frame.camIndex}`);
     for (const d of this.detector.push(frame)) this.detections.push(d);
     const cast = this.detector.lastCast(frame.camIndex);
-    if (cast) this.log.add(id, frame.cameraTime, cast);
+    if (cast && this.subpixel) {
+      if (this.uv.length < 2 * cast.count) this.uv = new Float64Array(2 * cast.count);
+      subpixelCentroids(cast, this.detector.frameView(frame.camIndex), this.detector.backgroundView(frame.camIndex), frame.width, frame.height, this.uv);
+      this.log.add(id, frame.cameraTime, cast, this.uv);
+    } else if (cast) this.log.add(id, frame.cameraTime, cast);
     this.frames[id] = this.frames[id]! + 1;
   }
 
@@ -57,6 +66,8 @@ export class EvidenceRecorder {
 }
 
 export interface RecordFilesOptions extends Omit<DetectorOptions, 'frontEnds' | 'onTick'> {
+  /** Sub-pixel blob centroids (default true). */
+  subpixel?: boolean;
   /** Stop after this many seconds of site time from the first frame (default: everything). */
   maxSeconds?: number;
   /** Called every ~100 frames with the frames done so far. */
