@@ -23,7 +23,7 @@ export const SECONDS = 4;
 export const PHASES = [0, 5, 11];
 export const TOL = 16;
 
-export interface Observed { group: number; cam: string; k: number; trueMs: number; siteMs: number; captureMs: number; method: string }
+export interface Observed { group: number; cam: string; k: number; trueMs: number; siteMs: number; captureMs: number; arrivalMs: number; method: string }
 
 export interface LiveRun {
   observed: Observed[];
@@ -61,7 +61,7 @@ export async function liveRun(o: { offsets?: number[]; configOffsets?: number[];
     for (const f of g.frames) {
       if (!f) continue;
       const k = readFrameNumber(f.data, f.width, f.height);
-      members.push({ group: groups.length, cam: f.cameraId, k, trueMs: NaN, siteMs: f.siteTime * 1000, captureMs: f.captureUnixMs, method: f.method });
+      members.push({ group: groups.length, cam: f.cameraId, k, trueMs: NaN, siteMs: f.siteTime * 1000, captureMs: f.captureUnixMs, arrivalMs: f.arrivalUnixMs, method: f.method });
     }
     groups.push({ complete: g.complete, members });
     observed.push(...members);
@@ -133,7 +133,12 @@ export function alignmentFigures(run: LiveRun, epochUnixMs: number) {
   return { groups: run.groups.length, complete: run.groups.filter((g) => g.complete).length, multi: n, worstDevMs: worstDev, maxTrueSpreadMs: maxSpread, meanTrueSpreadMs: n ? sumSpread / n : NaN, worstSiteErrMs: worstSiteErr };
 }
 
-export function checkAligned(run: LiveRun, label: string, epoch: number): void {
+/**
+ * The acceptance checks on a run. `siteTruth` (default true): every frame's site time is also
+ * within 3 ms of its true capture instant (false with the sync manager's 'arrival' alignment, whose
+ * common timeline is the master camera's clock, not the site's).
+ */
+export function checkAligned(run: LiveRun, label: string, epoch: number, o: { siteTruth?: boolean } = {}): void {
   const f = alignmentFigures(run, epoch);
   console.log(`# ${label}: ${JSON.stringify({ ...f, sent: run.sent, counters: run.server.counters, reportedMaxSpreadMs: run.server.maxSpreadMs })}`);
   assert.deepEqual(run.sent, [SECONDS * FPS, SECONDS * FPS, SECONDS * FPS], 'every frame sent');
@@ -154,7 +159,7 @@ export function checkAligned(run: LiveRun, label: string, epoch: number): void {
   }
   // Timed by sender reports, and every frame's site time within 3 ms of its true capture instant.
   assert.ok(run.observed.every((m) => m.method === 'sender-report'), 'sender-report timing');
-  assert.ok(f.worstSiteErrMs < 3, `site time error ${f.worstSiteErrMs.toFixed(2)} ms`);
+  if (o.siteTruth !== false) assert.ok(f.worstSiteErrMs < 3, `site time error ${f.worstSiteErrMs.toFixed(2)} ms`);
   // What the API says of it: the latest group, complete, each camera within ±16 ms of the anchor.
   const pv = run.api.pipeline;
   assert.equal(pv.enabled, true);
@@ -162,7 +167,7 @@ export function checkAligned(run: LiveRun, label: string, epoch: number): void {
   assert.equal(pv.latest_group.complete, true);
   assert.deepEqual(pv.latest_group.frames.map((x: any) => x.camera_id), ['c1', 'c2', 'c3']);
   for (const x of pv.latest_group.frames) assert.ok(x.matched && Math.abs(x.delta_ms) <= TOL && x.method === 'sender-report', JSON.stringify(x));
-  assert.ok(pv.latest_group.spread_ms <= TOL);
+  assert.ok(pv.latest_group.spread_ms <= 2 * TOL); // each frame within ±16 ms of the anchor
   assert.equal(pv.counters.frames, run.observed.length, 'API frame count = frames seen by onGroup');
   assert.ok(pv.cameras.every((c: any) => c.decoder.codec === 'h264' && c.decoder.decoded > 0));
   assert.equal(run.api.tracks.enabled, true);
