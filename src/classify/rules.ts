@@ -2,7 +2,8 @@
  * The rule model: each feature adds bounded evidence (log-odds, positive = bird) and the sum goes
  * through a logistic into pBird. Labels come from pBird with an unknown band in the middle, so a
  * track that has shown nothing decisive stays 'unknown'. Terms and weights (docs/CLASSIFY.md):
- *   flicker   +3.0  significant periodicity (FAP ≤ 1e-3) in the wing band 3–12 Hz, depth ≥ 0.08
+ *   flicker   +3.0  significant periodicity (FAP ≤ 1e-3) in the wing band 3–12 Hz, depth ≥ 0.08 and ≥ the
+ *                   depth the noise makes detectable, relative SNR of the contrast ≥ 1.5
  *   flapMemory +1.5 no flicker now, but the caller saw one recently (DecideContext; replaces 'steady')
  *   steady    −2.0  ≥ 2 s of a well-seen target (SNR ≥ 5) that could have shown a 0.08 modulation and did not
  *   hover     −2.0 × min(1, hoverFraction / 0.5)   birds of this size do not hold still in the air
@@ -22,6 +23,13 @@ export interface RuleOptions {
   wingBandHz?: [number, number];
   /** Smallest relative modulation that counts as flapping (default 0.08). */
   minDepth?: number;
+  /**
+   * The flicker term also needs the modulation to be at least the depth the noise makes just
+   * significant (FlickerFeatures.detectableDepth), and the relative SNR of the contrast at least
+   * this (default 1.5). A faint target (a drone at 1 km: flux ≈ its noise) has a relative series
+   * of noise around a mean near zero; a chance peak there has a large 'depth' that means nothing.
+   */
+  flickerMinSnr?: number;
   /** Kinematic terms need this much track, s (default 1.5). */
   minDuration_s?: number;
   /** The steady term needs this much intensity history, s, and this relative SNR (defaults 2, 5). */
@@ -46,7 +54,7 @@ export type ResolvedRuleOptions = Required<Omit<RuleOptions, 'weights' | 'kinema
 };
 
 export const RULE_DEFAULTS: ResolvedRuleOptions = {
-  kinematics: KINEMATIC_DEFAULTS, flicker: FLICKER_DEFAULTS, wingBandHz: [3, 12], minDepth: 0.08,
+  kinematics: KINEMATIC_DEFAULTS, flicker: FLICKER_DEFAULTS, wingBandHz: [3, 12], minDepth: 0.08, flickerMinSnr: 1.5,
   minDuration_s: 1.5, steadyMinDuration_s: 2, steadyMinSnr: 5,
   wanderMinDuration_s: 6, wanderStraightness: 0.7, wanderMinSpeed_mps: 2, fastSpeed_mps: 25,
   weights: { flicker: 3, steady: 2, hover: 2, wander: 0.75, fast: 1 }, unknownBand: 0.25,
@@ -71,7 +79,7 @@ export function resolveRuleOptions(opts: RuleOptions = {}): ResolvedRuleOptions 
   if (!(r.flicker.highPass_s >= 0)) bad('flicker.highPass_s must be ≥ 0');
   if (!(r.kinematics.halfWindow_s > 0)) bad('kinematics.halfWindow_s must be > 0');
   for (const [k, w] of Object.entries(r.weights)) if (!(w >= 0 && Number.isFinite(w))) bad(`weight ${k} must be a finite number ≥ 0`);
-  for (const k of ['minDepth', 'minDuration_s', 'steadyMinDuration_s', 'steadyMinSnr', 'wanderMinDuration_s', 'wanderStraightness', 'wanderMinSpeed_mps', 'fastSpeed_mps'] as const) {
+  for (const k of ['minDepth', 'flickerMinSnr', 'minDuration_s', 'steadyMinDuration_s', 'steadyMinSnr', 'wanderMinDuration_s', 'wanderStraightness', 'wanderMinSpeed_mps', 'fastSpeed_mps'] as const) {
     if (!(r[k] >= 0 && Number.isFinite(r[k]))) bad(`${k} must be a finite number ≥ 0`);
   }
   return r;
@@ -110,7 +118,7 @@ export function decide(k: KinematicFeatures, f: FlickerFeatures, r: ResolvedRule
   const [b0, b1] = r.wingBandHz;
   const significant = f.fap <= r.flicker.fapThreshold;
   const inBand = f.peakHz >= b0 && f.peakHz <= b1;
-  if (significant && inBand && f.depth >= r.minDepth) ev.flicker = w.flicker;
+  if (significant && inBand && f.depth >= r.minDepth && f.depth >= f.detectableDepth && f.snr >= r.flickerMinSnr) ev.flicker = w.flicker;
   else if (ctx.flappedRecently) ev.flapMemory = w.flicker / 2; // a glide between wing beats is not a rotor's steadiness
   else if (!significant && f.cameras > 0 && f.detectableDepth <= r.minDepth && f.snr >= r.steadyMinSnr && f.span_s >= r.steadyMinDuration_s) {
     ev.steady = -w.steady;

@@ -57,7 +57,7 @@ async function run(): Promise<void> {
       credits--;
       const t = frameTimes(seq, d.fps, camera.clock);
       const cast = fe.processInput(t.cameraTime);
-      const signatures = tracks.length > 0 ? measureTracks(camera, t.siteTime, fe.frameView(), cast, tracks, uv) : [];
+      const signatures = tracks.length > 0 ? measureTracks(camera, t.siteTime, fe.frameView(), cast, tracks, uv, fe.backgroundView()) : [];
       const index = cast.index.slice(0, cast.count), energy = cast.energy.slice(0, cast.count);
       const msg: FromWorker = { type: 'frame', cameraTime: t.cameraTime, siteTime: t.siteTime, motionPixels: fe.pixels.count, index, energy, signatures };
       port.postMessage(msg, [index.buffer, energy.buffer]);

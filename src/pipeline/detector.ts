@@ -150,6 +150,13 @@ export class Detector {
     return fe.frameView();
   }
 
+  /** The temporal background of a camera's in-thread front end for its last frame. */
+  backgroundView(camIndex: number): Uint8Array {
+    const fe = this.frontEnds[camIndex];
+    if (!fe) throw new RangeError(`camera index ${camIndex} has no front end here`);
+    return fe.backgroundView();
+  }
+
   /** Detections of the last tick after the final frame. */
   flush(): Detection[] {
     const out: Detection[] = [];

@@ -74,6 +74,11 @@ export class CameraFrontEnd {
     return this.motion.frameView();
   }
 
+  /** The motion stage's temporal background for the last frame (see MotionDetector.backgroundView). */
+  backgroundView(): Uint8Array {
+    return this.motion.backgroundView();
+  }
+
   private afterMotion(cameraTime: number): PixelList {
     if (!this.blobber || !this.blobs) return this.pixels;
     this.blobber.group(this.pixels, this.blobs);

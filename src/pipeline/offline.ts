@@ -11,6 +11,7 @@ import { loadZones, type SiteConfig } from '../config/index.ts';
 import { cameraPositions } from '../tracking/index.ts';
 import { FileFrameSource, probeDuration, type GreyFrame } from '../ingest/index.ts';
 import { Progress } from '../util/progress.ts';
+import { DetectCalibration, type OnlineRefinerOptions } from '../calib/online/index.ts';
 import { siteCameras, SiteCameraError } from './cameras.ts';
 import { Detector, type Detection, type DetectorOptions } from './detector.ts';
 import { WorkerCameraSource, type CastFrame } from './worker-source.ts';
@@ -28,6 +29,12 @@ export interface OfflineOptions extends DetectorOptions {
    * tracks. `false` runs everything in this thread (same detections).
    */
   workers?: boolean;
+  /**
+   * Run the online calibration refiner (src/calib/online) over the confirmed tracks: writes
+   * calibration.jsonl (one line per version or rejection) and calibration.json (the final
+   * snapshot). It only estimates: the detector keeps the configured calibration.
+   */
+  calibOnline?: boolean | OnlineRefinerOptions;
 }
 
 /** One camera's frame source as the merge loop sees it, in either mode. */
@@ -52,6 +59,8 @@ export interface OfflineSummary {
   motion_pixels: number;
   rays: number;
   voxel_steps: number;
+  /** With `calibOnline`: the final calibration version and how many candidates were accepted / rejected. */
+  calibration?: { version: number; accepted: number; rejected: number };
 }
 
 export async function runOfflineDetect(cfg: SiteConfig, outDir: string, opts: OfflineOptions = {}): Promise<OfflineSummary> {
@@ -69,6 +78,7 @@ export async function runOfflineDetect(cfg: SiteConfig, outDir: string, opts: Of
   const confirmed = new Set<number>();
   const useWorkers = opts.workers ?? true;
   let workerSources: WorkerCameraSource[] = [];
+  const online = opts.calibOnline ? new DetectCalibration(cams, outDir, typeof opts.calibOnline === 'object' ? opts.calibOnline : {}) : null;
   const detector = new Detector(cams, cfg.site.volume, {
     ...opts,
     frontEnds: !useWorkers,
@@ -80,6 +90,7 @@ export async function runOfflineDetect(cfg: SiteConfig, outDir: string, opts: Of
       }
       for (const a of r.alerts) alertOut?.write(`${JSON.stringify(a)}\n`);
       trackUpdates += r.tracks.length;
+      online?.tracks(r.tracks);
       alertCount += r.alerts.length;
       if (r.tracks.length > 0 && workerSources.length > 0) {
         const live = stage.liveTracks();
@@ -97,7 +108,9 @@ export async function runOfflineDetect(cfg: SiteConfig, outDir: string, opts: Of
         apply: () => {
           const f = head!;
           stage.addSignatures(f.signatures);
-          return detector.pushCast(f.camIndex, f.cameraTime, f.siteTime, f.cast, f.cast, f.motionPixels);
+          const dets = detector.pushCast(f.camIndex, f.cameraTime, f.siteTime, f.cast, f.cast, f.motionPixels);
+          online?.frame(f.camIndex, f.cameraTime, f.siteTime, detector.lastCast(f.camIndex), stage.liveTracks());
+          return dets;
         },
         close: () => w.close(),
       });
@@ -111,7 +124,8 @@ export async function runOfflineDetect(cfg: SiteConfig, outDir: string, opts: Of
         apply: () => {
           const f = head!;
           const dets = detector.push(f);
-          stage.observe(c.camera, f.siteTime, detector.frameView(f.camIndex), detector.lastCast(f.camIndex));
+          stage.observe(c.camera, f.siteTime, detector.frameView(f.camIndex), detector.lastCast(f.camIndex), detector.backgroundView(f.camIndex));
+          online?.frame(f.camIndex, f.cameraTime, f.siteTime, detector.lastCast(f.camIndex), stage.liveTracks());
           src.release(f);
           return dets;
         },
@@ -157,6 +171,7 @@ export async function runOfflineDetect(cfg: SiteConfig, outDir: string, opts: Of
     const end = (w: NodeJS.WritableStream) => new Promise<void>((resolve, reject) => w.end((e?: Error | null) => (e ? reject(e) : resolve())));
     await Promise.all([end(out), end(trackOut), ...(alertOut ? [end(alertOut)] : [])]);
   }
+  const calib = online?.finish();
   const wall = (performance.now() - t0) / 1000;
   const video = Number.isFinite(lastT) ? lastT - firstT : 0;
   const totalFrames = detector.stats.frames.reduce((a, b) => a + b, 0);
@@ -174,6 +189,7 @@ export async function runOfflineDetect(cfg: SiteConfig, outDir: string, opts: Of
     motion_pixels: detector.stats.motionPixels,
     rays: detector.stats.rays,
     voxel_steps: detector.stats.steps,
+    ...(calib ? { calibration: { version: calib.version, accepted: calib.accepted, rejected: calib.rejected } } : {}),
   };
   writeFileSync(join(outDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
   return summary;

@@ -38,7 +38,7 @@ export interface TrackSignature extends SignatureSample {
  * track is a metre or two off: 5 px at 200 m), and its contrast and area measured against a
  * ring around it (the classifier's flicker and size features).
  */
-export function measureTracks(camera: Camera, siteTime: number, frame: Uint8Array, cast: PixelList | undefined, tracks: readonly LiveTrack[], uv = new Float64Array(3)): TrackSignature[] {
+export function measureTracks(camera: Camera, siteTime: number, frame: Uint8Array, cast: PixelList | undefined, tracks: readonly LiveTrack[], uv = new Float64Array(3), background?: Uint8Array): TrackSignature[] {
   const out: TrackSignature[] = [];
   for (const r of tracks) {
     const dt = siteTime - r.t;
@@ -57,7 +57,7 @@ export function measureTracks(camera: Camera, siteTime: number, frame: Uint8Arra
       }
     }
     const radiusPx = Math.min(MAX_RADIUS_PX, Math.max(MIN_RADIUS_PX, Math.ceil((HALF_SPAN_M * camera.fx) / rangeM) + WINDOW_MARGIN_PX));
-    const m = measureSignature(frame, camera.width, camera.height, pu, pv, { radiusPx });
+    const m = measureSignature(frame, camera.width, camera.height, pu, pv, background ? { radiusPx, background } : { radiusPx });
     if (!m) continue;
     out.push({ track_id: r.track_id, camera: camera.id, t: siteTime, contrast: m.contrast, areaPx: m.areaPx, rangeM, focalPx: camera.fx });
   }

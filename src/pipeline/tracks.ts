@@ -76,9 +76,9 @@ export class TrackStage {
   }
 
   /** Measure and add the signatures of the live tracks in one camera frame (in-thread mode). */
-  observe(camera: Camera, siteTime: number, frame: Uint8Array, cast?: PixelList): void {
+  observe(camera: Camera, siteTime: number, frame: Uint8Array, cast?: PixelList, background?: Uint8Array): void {
     if (this.live.size === 0) return;
-    this.addSignatures(measureTracks(camera, siteTime, frame, cast, this.liveTracks(), this.uv));
+    this.addSignatures(measureTracks(camera, siteTime, frame, cast, this.liveTracks(), this.uv, background));
   }
 
   close(): void {

@@ -140,6 +140,18 @@ export class MotionDetector {
     return k.frameView();
   }
 
+  /**
+   * The Σ-Δ temporal background the last frame was compared with (masked pixels 0); valid until
+   * the next frame. It follows the sky at ±1 grey level per update period, so slow cloud texture
+   * is in it and a target crossing a pixel in a few frames is not: frame − background isolates
+   * targets from structured sky (what track signatures are measured against).
+   */
+  backgroundView(): Uint8Array {
+    const k = this.impl;
+    if (!k) throw new PreprocessError('PREPROCESS_STATE', 'MotionDetector.backgroundView() after close()');
+    return k.backgroundView();
+  }
+
   private kernelFor(what: string, out: MotionPixels): MotionKernel {
     const k = this.impl;
     if (!k) throw new PreprocessError('PREPROCESS_STATE', `MotionDetector.${what}() after close()`);

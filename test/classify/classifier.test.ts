@@ -122,15 +122,31 @@ test('TrackClassifier streaming a bird and a drone: labels settle and hold, wind
   assert.throws(() => tc.classify('b'), (e: unknown) => e instanceof ClassifyError && e.code === 'CLASSIFY_STATE');
 });
 
+test('a faint target (flux σ equal to its mean) with a weak 5 Hz ripple is not a bird; the same ripple on a well-seen target is', () => {
+  // Relative SNR = |mean| / σ by construction: 20/20 = 1 for the faint one, 50/10 = 5 for the bright.
+  // Over 4 s and 4 cameras at 30 fps the 0.3-deep ripple is significant in both.
+  const faint = synthesize({ ...DRONE, contrast: -20, noise: 20, flapHz: 5, flapDepth: 0.3 }, CAMS30, 10, 14, 5);
+  const bright = synthesize({ ...DRONE, contrast: -50, noise: 10, flapHz: 5, flapDepth: 0.3 }, CAMS30, 10, 14, 5);
+  const ff = flickerFeatures(faint.signatures), fb = flickerFeatures(bright.signatures);
+  assert.ok(ff.snr > 0.8 && ff.snr < 1.3, `faint snr ${ff.snr}`);
+  assert.ok(fb.snr > 4, `bright snr ${fb.snr}`);
+  const r = resolveRuleOptions();
+  const kin = { duration_s: 4, samples: 120, meanSpeed: 8, maxSpeed: 9, meanHorizSpeed: 8, meanAccel: 0.5, maxAccel: 1, meanClimb: 0, maxClimb: 0.5, hoverFraction: 0, curvature: 0.01, straightness: 0.95 };
+  assert.equal(decide(kin, ff, r).features.evidence.flicker, undefined, JSON.stringify(ff));
+  assert.equal(decide(kin, fb, r).class, 'bird', JSON.stringify(fb));
+});
+
 test('the rule table on hand-made features (documented weights and band)', () => {
   const kin = { duration_s: 10, samples: 300, meanSpeed: 8, maxSpeed: 9, meanHorizSpeed: 8, meanAccel: 0.5, maxAccel: 1, meanClimb: 0, maxClimb: 0.5, hoverFraction: 0, curvature: 0.01, straightness: 0.95 };
-  const flick = { cameras: 3, samples: 360, span_s: 4, peakHz: 6, peakPower: 0.02, prominence: 2, fap: 0.5, depth: 0.02, detectableDepth: 0.2, snr: 3, maxHz: 14.7, sizeM: NaN, sizeCv: NaN };
+  const flick = { cameras: 3, samples: 360, span_s: 4, peakHz: 6, peakPower: 0.02, prominence: 2, fap: 0.5, depth: 0.02, detectableDepth: 0.1, snr: 3, maxHz: 14.7, sizeM: NaN, sizeCv: NaN };
   const r = resolveRuleOptions();
   const cases: [string, Partial<typeof kin>, Partial<typeof flick>, string, number][] = [
     ['nothing decisive', {}, {}, 'unknown', 0],
     ['flicker in band', {}, { fap: 1e-5, depth: 0.15 }, 'bird', 3],
     ['significant but shallow', {}, { fap: 1e-5, depth: 0.05 }, 'unknown', 0],
     ['significant at 1.5 Hz (outside the wing band)', {}, { fap: 1e-5, depth: 0.3, peakHz: 1.5 }, 'unknown', 0],
+    ['significant, but shallower than the noise makes detectable', {}, { fap: 1e-5, depth: 0.15, detectableDepth: 0.2 }, 'unknown', 0],
+    ['significant and deep, but a faint target (relative SNR 1.2 < 1.5)', {}, { fap: 1e-5, depth: 0.3, snr: 1.2 }, 'unknown', 0],
     ['steady and well seen', {}, { detectableDepth: 0.05, snr: 10 }, 'drone', -2],
     ['steady but too short', {}, { detectableDepth: 0.05, snr: 10, span_s: 1.5 }, 'unknown', 0],
     ['hovering half the time', { hoverFraction: 0.5 }, {}, 'drone', -2],
