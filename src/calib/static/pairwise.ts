@@ -3,13 +3,16 @@
  * own solvers: five-point essential matrix in RANSAC (Sampson distance), least-squares refit on
  * the inliers, cheirality to pick the pose.
  *
+ * Several RANSAC runs with different seeds are refined (Levenberg–Marquardt on the Sampson
+ * distances) and the lowest robust cost wins; their disagreement is reported as `ambiguityDeg`.
+ *
  * Degeneracy: the translation is only seen through parallax. When the matched scenery is far
  * compared with the baseline, a pure rotation explains the matches as well as any essential
  * matrix, and the "translation" an essential matrix returns is noise. We therefore also fit the
  * rotation-only model; if it holds (almost) every essential inlier, or the median parallax is
  * below `minParallaxPx`, the result is flagged degenerate and only the rotation is returned.
  */
-import type { Camera } from '../../geometry/index.ts';
+import { rotationAngleBetween, type Camera } from '../../geometry/index.ts';
 import { essentialFromPose, essentialLeastSquares, expSO3, fivePoint, mul3, recoverPose, sampsonError2 } from '../solvers/index.ts';
 import { ransac } from '../solvers/ransac.ts';
 import type { Cv } from './cv.ts';
@@ -27,6 +30,8 @@ export interface PairOptions {
   /** Share of essential inliers a rotation-only model may explain before the pair is degenerate (default 0.9). */
   maxRotationOnlyShare?: number;
   masks?: [Uint8Array | null, Uint8Array | null];
+  /** RANSAC runs with consecutive seeds (default 5). */
+  runs?: number;
   seed?: number;
 }
 
@@ -38,6 +43,12 @@ export interface PairGeometry {
   /** Unit translation direction, or null when degenerate. */
   t: Float64Array | null;
   degenerate: boolean;
+  /**
+   * Largest rotation difference between the best pose and other RANSAC runs whose robust cost is
+   * within 10 % of it, degrees: near-planar or strip-like scenery leaves several poses almost
+   * equally good, and this says how much the answer is to be trusted.
+   */
+  ambiguityDeg: number;
   matches: number;
   /** Matches tracked to sub-pixel by Lucas–Kanade (the rest keep their ORB keypoints). */
   refined: number;
@@ -55,11 +66,14 @@ const I3 = (): Float64Array => new Float64Array([1, 0, 0, 0, 1, 0, 0, 0, 1]);
 export function pairwiseGeometry(cv: Cv, cam1: Camera, img1: Uint8Array, cam2: Camera, img2: Uint8Array, o: PairOptions = {}): PairGeometry {
   const m1 = o.masks ? o.masks[0] : staticMask(img1, cam1.width, cam1.height);
   const m2 = o.masks ? o.masks[1] : staticMask(img2, cam2.width, cam2.height);
-  const f1 = detectOrb(cv, img1, cam1.width, cam1.height, m1, o.orb);
-  const f2 = detectOrb(cv, img2, cam2.width, cam2.height, m2, o.orb);
-  const pairs = matchOrb(cv, f1, f2, o.match);
+  // Between two views the scenery changes more than between two looks of one camera: more
+  // keypoints and a looser ratio test keep enough true matches (RANSAC removes the rest).
+  const orb = { nFeatures: 3000, ...o.orb }, match = { ratio: 0.9, ...o.match };
+  const f1 = detectOrb(cv, img1, cam1.width, cam1.height, m1, orb);
+  const f2 = detectOrb(cv, img2, cam2.width, cam2.height, m2, orb);
+  const pairs = matchOrb(cv, f1, f2, match);
   const m = pairs.length / 2;
-  const base = { R: I3(), t: null, degenerate: true, matches: m, refined: 0, inliers: 0, medianParallaxPx: NaN, medianParallaxDeg: NaN, rotationOnlyShare: NaN };
+  const base = { R: I3(), t: null, degenerate: true, ambiguityDeg: NaN, matches: m, refined: 0, inliers: 0, medianParallaxPx: NaN, medianParallaxDeg: NaN, rotationOnlyShare: NaN };
   if (m < 12) return { ok: false, reason: `only ${m} ORB matches between the views`, ...base };
   // Sub-pixel: track each first-view patch (at its whole-pixel keypoint) into the second view
   // from the matched keypoint; a match whose patch cannot be tracked keeps its keypoint.
@@ -82,21 +96,44 @@ export function pairwiseGeometry(cv: Cv, cam1: Camera, img1: Uint8Array, cam2: C
   }
   const f = Math.max(cam1.fx, cam1.fy, cam2.fx, cam2.fy);
   const th = (o.thresholdPx ?? 1.5) / f;
-  const rs = ransac<Float64Array>({
-    n: m, sampleSize: 5, threshold: th, seed: o.seed ?? 1, maxIterations: 2000,
-    fit: (s) => fivePoint(x1, x2, s),
-    residual2: (E, i) => sampsonError2(E, x1, x2, i),
-    refit: (inl) => essentialLeastSquares(x1, x2, inl),
-  });
-  if (!rs || rs.inliers.length < 12) return { ok: false, reason: `no essential-matrix consensus among ${m} matches`, ...base };
-  const pose0 = recoverPose(rs.model, x1, x2, rs.inliers);
-  const pose = refineRelativePose(pose0.R, pose0.t, x1, x2, rs.inliers, th);
-  const inl = rs.inliers;
+  // Several RANSAC runs (different seeds), each refined; the lowest robust cost over all matches
+  // wins. How far the near-best runs disagree measures how well the scene fixes the pose.
+  const runs = o.runs ?? 5, seed0 = o.seed ?? 1;
+  type Cand = { R: Float64Array; t: Float64Array; inliers: Int32Array; cost: number };
+  const cands: Cand[] = [];
+  for (let k = 0; k < runs; k++) {
+    const rs = ransac<Float64Array>({
+      n: m, sampleSize: 5, threshold: th, seed: seed0 + k, maxIterations: 2000, confidence: 0.9999,
+      fit: (smp) => fivePoint(x1, x2, smp),
+      residual2: (E, i) => sampsonError2(E, x1, x2, i),
+      refit: (inl) => essentialLeastSquares(x1, x2, inl),
+    });
+    if (!rs || rs.inliers.length < 12) continue;
+    const pose0 = recoverPose(rs.model, x1, x2, rs.inliers);
+    const pr = refineRelativePose(pose0.R, pose0.t, x1, x2, rs.inliers, th);
+    const E = essentialFromPose(pr.R, pr.t);
+    let cost = 0;
+    const inl: number[] = [];
+    for (let i = 0; i < m; i++) {
+      const e2 = sampsonError2(E, x1, x2, i);
+      cost += Math.min(e2, th * th);
+      if (e2 < th * th) inl.push(i);
+    }
+    cands.push({ R: pr.R, t: pr.t, inliers: Int32Array.from(inl), cost });
+  }
+  if (cands.length === 0) return { ok: false, reason: `no essential-matrix consensus among ${m} matches`, ...base };
+  cands.sort((a, b) => a.cost - b.cost);
+  const best = cands[0]!;
+  let spread = 0;
+  for (const c of cands) if (c.cost <= best.cost * 1.1) spread = Math.max(spread, rotationAngleBetween(c.R, best.R));
+  const pose = { R: best.R, t: best.t };
+  const inl = best.inliers;
+  if (inl.length < 12) return { ok: false, reason: `only ${inl.length} essential inliers among ${m} matches`, ...base };
   // Parallax: what is left of each inlier's ray angle once the rotation is undone.
   const par = Array.from(inl, (i) => rotationResidual(pose.R, b1, b2, i)).sort((a, b) => a - b);
   const medPar = par[par.length >> 1]!;
   // Best pure rotation on the same matches.
-  const rot = ransacRotation(b1, b2, th, o.seed ?? 1);
+  const rot = ransacRotation(b1, b2, th, seed0);
   let share = 0;
   if (rot) {
     const Rr = fitRotation(b1, b2, rot.inliers);
@@ -108,7 +145,7 @@ export function pairwiseGeometry(cv: Cv, cam1: Camera, img1: Uint8Array, cam2: C
   let R = pose.R;
   if (degenerate && rot) R = fitRotation(b1, b2, rot.inliers);
   return {
-    ok: true, R, t: degenerate ? null : pose.t, degenerate, matches: m, refined, inliers: inl.length,
+    ok: true, R, t: degenerate ? null : pose.t, degenerate, ambiguityDeg: (spread * 180) / Math.PI, matches: m, refined, inliers: inl.length,
     medianParallaxPx: medPar * f, medianParallaxDeg: (medPar * 180) / Math.PI, rotationOnlyShare: share,
   };
 }
