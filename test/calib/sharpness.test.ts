@@ -6,10 +6,16 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { main } from '../../src/cli/main.ts';
+import { loadSiteConfig } from '../../src/config/index.ts';
+import { tmpDir } from '../helpers/tmp.ts';
 import { Camera, type CameraParams } from '../../src/geometry/index.ts';
 import { Rng } from '../../src/util/rng.ts';
 import { CalibFailedError, CalibInputError } from '../../src/calib/index.ts';
-import { EvidenceLog, refineClockOffsets, type TargetObservations } from '../../src/calib/sharpness/index.ts';
+import { EvidenceLog, refineClockOffsets, subpixelCentroids, type TargetObservations } from '../../src/calib/sharpness/index.ts';
 
 const CENTRE = [0, 160, 60];
 /** The true path: an ellipse of 40 × 25 m with a vertical wobble; speed 9–16 m/s. */
@@ -156,4 +162,55 @@ test('bad input is refused with the calibration errors', () => {
   const r = refineClockOffsets(claimed, [obs[0]!, obs[1]!, obs[2]!, few]);
   assert.equal(r.cameras[3]!.refined, false);
   assert.match(r.cameras[3]!.note ?? '', /5 usable observations/);
+});
+
+test('dvs calib --sharpness --detections: CSV tracks (t on each camera\'s clock) refine the config\'s clocks', async (t) => {
+  const dir = tmpDir(t);
+  const err = [0, 23, -17, 9];
+  const { trueCams } = rig(err);
+  const rng = new Rng(31);
+  mkdirSync(join(dir, 'det'));
+  const cameras = trueCams.map((c, i) => {
+    const o = observe(c, 6, 0.3, 0, rng);
+    writeFileSync(join(dir, 'det', `${c.id}.csv`), ['t,x,y', ...Array.from(o.t, (tt, k) => `${tt.toFixed(6)},${o.u[k]!.toFixed(3)},${o.v[k]!.toFixed(3)}`)].join('\n') + '\n');
+    return {
+      id: c.id, source: `file:${c.id}.mkv`, rtp_config: { protocol: 'file', resolution: c.resolution, fps: c.fps },
+      pose: c.pose, intrinsics: c.intrinsics, clock: { offset_ms: c.clock!.offset_ms + err[i]!, drift_ppm: c.clock!.drift_ppm },
+      ...(c.rolling_shutter ? { rolling_shutter: c.rolling_shutter } : {}),
+    };
+  });
+  writeFileSync(join(dir, 'site.yaml'), stringify({ site: { origin: { lat: 47, lon: 8, alt_m: 400 }, volume: { min: [-200, -100, 0], max: [200, 400, 200], voxel_m: 2 } }, cameras }));
+  const out: string[] = [], errs: string[] = [];
+  const io = { stdout: (x: string) => { out.push(x); }, stderr: (x: string) => { errs.push(x); } };
+  assert.equal(await main(['calib', '--config', join(dir, 'site.yaml'), '--sharpness', '--detections', join(dir, 'det'), '--reference', 'c0', '--out', join(dir, 'out'), '--quiet'], io), 0, errs.join(''));
+  assert.match(out.join(''), /refined 3 clock offsets against c0/);
+  const site = loadSiteConfig(join(dir, 'out', 'site.yaml'));
+  const report = JSON.parse(readFileSync(join(dir, 'out', 'report.json'), 'utf8')) as { cameras: { id: string; clock: { offset_ms: number } }[]; sharpness: { source: string } };
+  assert.equal(report.sharpness.source, 'csv');
+  for (const [i, c] of site.cameras.entries()) {
+    assert.ok(Math.abs(c.clock!.offset_ms - trueCams[i]!.clock!.offset_ms) <= 2, `${c.id}: ${c.clock!.offset_ms} vs ${trueCams[i]!.clock!.offset_ms}`);
+    assert.ok(Math.abs(report.cameras[i]!.clock.offset_ms - c.clock!.offset_ms) < 1e-3);
+    assert.deepEqual(c.pose, cameras[i]!.pose, 'poses untouched');
+  }
+  // Bad values are usage errors (exit 2), nothing written.
+  assert.equal(await main(['calib', '--config', join(dir, 'site.yaml'), '--sharpness', '--max-offset-ms', '0', '--out', join(dir, 'bad')], io), 2);
+  assert.equal(await main(['calib', '--config', join(dir, 'site.yaml'), '--sharpness', '--detections', join(dir, 'nope'), '--out', join(dir, 'bad')], io), 2);
+});
+
+test('sub-pixel centroids: symmetric blobs give their centre of symmetry, the sign follows the blob', () => {
+  const W = 40, H = 30;
+  const bg = new Uint8Array(W * H).fill(100);
+  const frame = new Uint8Array(bg);
+  // A dark 2×2 target centred at (10.5, 20.5) with a fainter symmetric ring, and a bright 3×1 bar centred at (30, 5).
+  for (const [x, y] of [[10, 20], [11, 20], [10, 21], [11, 21]]) frame[y! * W + x!] = 40;
+  for (const [x, y] of [[9, 20], [12, 20], [9, 21], [12, 21], [10, 19], [11, 19], [10, 22], [11, 22]]) frame[y! * W + x!] = 85;
+  for (const x of [29, 30, 31]) frame[5 * W + x] = 160;
+  frame[5 * W + 30] = 190;
+  // The blob grouper's rounded pixels: (11, 21) for the target, (30, 5) for the bar; one flat patch of sky.
+  const list = { count: 3, index: Uint32Array.from([21 * W + 11, 5 * W + 30, 10 * W + 25]), energy: new Float32Array(3) };
+  const out = new Float64Array(6);
+  subpixelCentroids(list, frame, bg, W, H, out);
+  assert.ok(Math.abs(out[0]! - 10.5) < 1e-12 && Math.abs(out[1]! - 20.5) < 1e-12, `target at ${out[0]}, ${out[1]}`);
+  assert.ok(Math.abs(out[2]! - 30) < 1e-12 && Math.abs(out[3]! - 5) < 1e-12, `bar at ${out[2]}, ${out[3]}`);
+  assert.deepEqual([out[4], out[5]], [25, 10], 'no difference: the pixel stays');
 });
