@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Camera, axisAngleToMatrix, mat3Mul, orientationFromRotation, rotationFromOrientation, rotationAngleBetween, type CameraParams } from '../../src/geometry/index.ts';
-import { OnlineRefiner, type CameraCalibration, type OnlineRefinerOptions, type RefinementRecord } from '../../src/calib/online/index.ts';
+import { OnlineRefiner, observeCast, type CameraCalibration, type OnlineRefinerOptions, type RefinementRecord } from '../../src/calib/online/index.ts';
 import { umeyama, applySimilarity, mul3, transpose3 } from '../../src/calib/solvers/index.ts';
 import { Rng } from '../../src/util/rng.ts';
 import { observe, rig, targetPath, type RigCamera } from './synthetic.ts';
@@ -101,7 +101,8 @@ test('accepted versions move poses, focal lengths and clocks toward the truth an
   const e0 = errors(versions[0]!, truth);
   const eN = errors(versions[versions.length - 1]!, truth);
   console.log(`online: ${records.filter((x) => x.kind === 'accepted').length} accepted / ${records.length} refinements; start ${JSON.stringify(e0)} → final ${JSON.stringify(eN)}`);
-  for (const x of records) console.log(`  t ${x.t} ${x.kind} v${x.version} held-out ${x.rmse_before_px} → ${x.rmse_after_px} px${x.memory_rmse_before_px !== undefined ? `, memory ${x.memory_rmse_before_px} → ${x.memory_rmse_after_px}` : ''}${x.reason ? ` (${x.reason})` : ''}`);
+  for (const x of records) console.log(`  t ${x.t} ${x.kind} v${x.version} held-out ${x.rmse_before_px} → ${x.rmse_after_px} px ${x.model} ${JSON.stringify(x.models)}${x.memory_rmse_before_px !== undefined ? `, memory ${x.memory_rmse_before_px} → ${x.memory_rmse_after_px}` : ''}${x.reason ? ` (${x.reason})` : ''}`);
+  for (const vv of versions) console.log("  version err", JSON.stringify(errors(vv, truth)));
   const acc = records.filter((x) => x.kind === 'accepted');
   assert.ok(acc.length >= 1, 'at least one accepted version');
   // Toward the truth (the truth is the simulator's, independent of the refiner's arithmetic).
@@ -148,7 +149,7 @@ test('a bad batch (one camera\'s timestamps off by 150 ms for 8 s) is rejected a
   // From s = 150 on, camera c3 (index 2) stamps its frames 150 ms late.
   for (const o of f.obs) if (o.cam === 2 && o.s >= 150) o.tau += 0.15;
   const { records, versions } = run(r, f);
-  for (const x of records) console.log(`  t ${x.t} ${x.kind} v${x.version} held-out ${x.rmse_before_px} → ${x.rmse_after_px} px${x.memory_rmse_before_px !== undefined ? `, memory ${x.memory_rmse_before_px} → ${x.memory_rmse_after_px}` : ''}${x.reason ? ` (${x.reason})` : ''}; c3 Δclock ${x.cameras?.[2]?.d_clock_ms}`);
+  for (const x of records) console.log(`  t ${x.t} ${x.kind} v${x.version} held-out ${x.rmse_before_px} → ${x.rmse_after_px} px ${x.model} ${JSON.stringify(x.models)}${x.memory_rmse_before_px !== undefined ? `, memory ${x.memory_rmse_before_px} → ${x.memory_rmse_after_px}` : ''}${x.reason ? ` (${x.reason})` : ''}; c3 Δclock ${x.cameras?.[2]?.d_clock_ms}`);
   const bad = records.filter((x) => x.t! > 150);
   assert.ok(bad.length >= 1);
   for (const x of bad) {
@@ -168,4 +169,22 @@ test('options are validated at construction', () => {
   assert.throws(() => new OnlineRefiner(cams, { referenceCamera: 7 }), /referenceCamera/);
   assert.throws(() => new OnlineRefiner(cams, { windowS: 0, holdOutEvery: 1 }), /windowS.*holdOutEvery/);
   assert.throws(() => new OnlineRefiner(cams.slice(0, 1)), /two cameras/);
+});
+
+test('observations from cast pixels: the energy-weighted centroid of the blob nearest the projected track', () => {
+  const cam = new Camera({ id: 'c', resolution: [320, 240], pose: { enu: [0, 0, 0], yaw: 0, pitch: 0, roll: 0 }, intrinsics: { fx: 400, fy: 400, cx: 160, cy: 120, k1: 0, k2: 0 } });
+  // Pixels (u, v, energy): a blob next to where the track projects, and clutter 15 px away.
+  const px = [[161, 120, 3], [162, 120, 1], [161, 121, 2], [175, 120, 100]];
+  const cast = { count: px.length, index: Uint32Array.from(px, (p) => p[1]! * 320 + p[0]!), energy: Float32Array.from(px, (p) => p[2]!) };
+  // The track was at (−1, 100, 0) moving east at 10 m/s at t = 0: at t = 0.1 it is straight ahead, pixel (160, 120).
+  const track = { track_id: 7, t: 0, enu: [-1, 100, 0], vel: [10, 0, 0] };
+  const o = observeCast(cam, 0.1, cast, [track]);
+  assert.equal(o.length, 1);
+  assert.equal(o[0]!.trackId, 7);
+  assert.ok(Math.abs(o[0]!.u - 967 / 6) < 1e-9 && Math.abs(o[0]!.v - 722 / 6) < 1e-9, JSON.stringify(o[0]));
+  assert.equal(o[0]!.pixels, 3);
+  // A second track half a metre away: the pixels cannot be attributed, no observation.
+  assert.equal(observeCast(cam, 0.1, cast, [track, { track_id: 8, t: 0.1, enu: [0.5, 100, 0], vel: [0, 0, 0] }]).length, 0);
+  // A track whose projection has no cast pixel within its gate (4 m at 100 m = 16 px): nothing.
+  assert.equal(observeCast(cam, 0.1, cast, [{ track_id: 9, t: 0.1, enu: [-10, 100, 0], vel: [0, 0, 0] }]).length, 0);
 });

@@ -18,14 +18,34 @@
 import type { Camera } from '../../geometry/index.ts';
 import { bundleAdjust, reprojectionErrors, type BaCamera, type BaObservations, type BaTrajectory } from '../bundle.ts';
 import { CalibInputError } from '../errors.ts';
-import { layoutTracks, observationsFor, robustRms, trajectoryOf } from './problem.ts';
+import { layoutTracks, observationsFor, robustRms, trajectoryOf, type Layout } from './problem.ts';
 import { anchorSimilarity, applyToState, baFromCamera, calibrationOf, cloneBa, delta, type StateDelta } from './state.ts';
 import type { CalibrationSnapshot, CameraCalibration, CameraChange, Observation2D, OnlineRefinerOptions, RefinementRecord, TrackState } from './types.ts';
 
 /** Stored observation with its approximate site time (under the clock current when it came). */
 interface StoredObs extends Observation2D { s: number }
 
-type Resolved = Required<Omit<OnlineRefinerOptions, 'maxStep'>> & { maxStep: Required<NonNullable<OnlineRefinerOptions['maxStep']>> };
+type Resolved = Required<Omit<OnlineRefinerOptions, 'maxStep' | 'minModelObservations'>> & {
+  maxStep: Required<NonNullable<OnlineRefinerOptions['maxStep']>>;
+  minModelObservations: Required<NonNullable<OnlineRefinerOptions['minModelObservations']>>;
+};
+
+/** A parameter set: clock offsets, + poses, + focal lengths (cumulative, in this order). */
+type Model = string;
+
+interface Candidate {
+  model: Model;
+  cams: BaCamera[];
+  /** Held-out errors (px). */
+  after: Float64Array;
+  fitRms: number;
+  deltas: StateDelta[];
+  failure: string | null;
+  /** Robust held-out RMS (NaN/Infinity when it failed). */
+  rms: number;
+  /** Robust memory RMS (NaN when there is no memory or it was not reached). */
+  memRms: number;
+}
 
 /** Hard cap on stored observations and states (oldest dropped first). */
 const MAX_STORED = 200_000;
@@ -33,6 +53,8 @@ const MAX_STORED = 200_000;
 export class OnlineRefiner {
   private readonly o: Resolved;
   private readonly ids: string[];
+  /** Nested parameter sets tried at each refinement, simplest first. */
+  private readonly models: Model[];
   private cams: BaCamera[];
   private readonly anchor: BaCamera[];
   private obs: StoredObs[] = [];
@@ -55,9 +77,10 @@ export class OnlineRefiner {
       windowS: opts.windowS ?? 20, memoryS: opts.memoryS ?? 40, everyS: opts.everyS ?? 5, everyObservations: opts.everyObservations ?? 2000,
       minObservations: opts.minObservations ?? 150, minCameraObservations: opts.minCameraObservations ?? 20, knotDt: opts.knotDt ?? 0.1,
       holdOutEvery: opts.holdOutEvery ?? 4, focal: opts.focal ?? true, focalSigma: opts.focalSigma ?? 0.05, kSigma: opts.kSigma ?? 0.01,
-      clocks: opts.clocks ?? true, huberPx: opts.huberPx ?? 2, clipPx: opts.clipPx ?? 5, minGain: opts.minGain ?? 0.02,
+      clocks: opts.clocks ?? true, poses: opts.poses ?? true, huberPx: opts.huberPx ?? 2, clipPx: opts.clipPx ?? 5, minGain: opts.minGain ?? 0.02,
       memoryTolerance: opts.memoryTolerance ?? 0.05, minMemoryObservations: opts.minMemoryObservations ?? 100,
       maxStep: { positionM: ms.positionM ?? 5, orientationDeg: ms.orientationDeg ?? 3, focalPct: ms.focalPct ?? 10, clockMs: ms.clockMs ?? 250 },
+      minModelObservations: { clock: opts.minModelObservations?.clock ?? 20, pose: opts.minModelObservations?.pose ?? 60, focal: opts.minModelObservations?.focal ?? 60 },
       maxIterations: opts.maxIterations ?? 15, keepRecords: opts.keepRecords ?? 200, now: opts.now ?? Date.now,
     };
     const o = this.o;
@@ -66,6 +89,10 @@ export class OnlineRefiner {
     for (const k of ['windowS', 'everyS', 'knotDt', 'huberPx', 'clipPx', 'focalSigma', 'kSigma'] as const) if (!(o[k] > 0)) bad.push(`${k} must be positive`);
     for (const k of ['memoryS', 'minGain', 'memoryTolerance'] as const) if (!(o[k] >= 0)) bad.push(`${k} must be ≥ 0`);
     if (!(Number.isInteger(o.holdOutEvery) && o.holdOutEvery >= 2)) bad.push('holdOutEvery must be an integer ≥ 2');
+    this.models = [];
+    const parts = [o.clocks ? 'clock' : '', o.poses ? 'pose' : '', o.focal ? 'focal' : ''].filter(Boolean) as Array<'clock' | 'focal' | 'pose'>;
+    for (let k = 1; k <= parts.length; k++) this.models.push(parts.slice(0, k).join('+') as Model);
+    if (this.models.length === 0) bad.push('nothing to refine (clocks, focal and poses all off)');
     if (bad.length > 0) throw new CalibInputError(`online refiner options: ${bad.join('; ')}`);
     this.ids = cameras.map((c) => c.id);
     this.cams = cameras.map(baFromCamera);
@@ -123,40 +150,53 @@ export class OnlineRefiner {
     const fit = subset(ba, (m) => !held[m]), test = subset(ba, (m) => held[m] === 1);
     const fitCount = new Int32Array(nc);
     for (let m = 0; m < fit.cam.length; m++) fitCount[fit.cam[m]!] = fitCount[fit.cam[m]!]! + 1;
-    if (fitCount[o.referenceCamera]! < o.minCameraObservations) return null;
+    // The cameras with enough fit observations take part (the others are held); a model is tried
+    // only when every one of them has enough for its parameters.
     const active = Array.from(fitCount, (n) => n >= o.minCameraObservations);
-    if (active.filter(Boolean).length < 2) return null;
+    if (!active[o.referenceCamera] || active.filter(Boolean).length < 2) return null;
+    const activeFor = (model: Model): boolean[] | null => {
+      const min = Math.max(...model.split('+').map((p) => o.minModelObservations[p as 'clock' | 'focal' | 'pose']));
+      return fitCount.every((n, i) => !active[i] || n >= min) ? active : null;
+    };
+    const runnable = this.models.map((m) => ({ m, active: activeFor(m) })).filter((x) => x.active !== null);
+    if (runnable.length === 0) return null;
     const base = {
       t, wall: '', window: { t0: round(wStart, 3), t1: round(t, 3), observations: ba.cam.length, held_out: test.cam.length, tracks: layout.segments.length, memory: 0 },
     };
     // Current calibration against the held-out observations.
     const trajBefore = this.fitKnots(cur, trajectoryOf(layout), fit);
     const before = reprojectionErrors(cur, trajBefore, test);
-    // Candidate.
-    const cand = cur.map(cloneBa);
-    const traj: BaTrajectory = { s0: trajBefore.s0, dt: trajBefore.dt, X: Float64Array.from(trajBefore.X) };
-    let fitRms = NaN;
-    let failure: string | null = null;
-    try {
-      const fixedPose = active.flatMap((a, i) => (a ? [] : [i]));
-      const rep = bundleAdjust(cand, traj, fit, {
-        refCamera: o.referenceCamera, fixedPose, intrinsics: o.focal, focalSigma: o.focalSigma, kSigma: o.kSigma,
-        clocks: o.clocks, drifts: false, huberPx: o.huberPx, maxIterations: o.maxIterations,
-      });
-      fitRms = rep.rmsPx;
-      for (let i = 0; i < nc; i++) if (!active[i]) cand[i] = cloneBa(cur[i]!);
-      if (o.gauge === 'anchor') {
-        const T = anchorSimilarity(cand, this.anchor);
-        if (T) applyToState(T, cand, traj);
-      }
-    } catch (e) {
-      failure = `adjustment failed: ${(e as Error).message}`;
-    }
-    const trajAfter = failure ? traj : this.fitKnots(cand, traj, fit);
-    const after = failure ? before.map(() => Infinity) : reprojectionErrors(cand, trajAfter, test);
+    // Candidates of growing freedom; the held-out observations choose among them.
     const clip = o.clipPx;
-    const rb = robustRms(before, clip), ra = robustRms(after, clip);
-    const deltas = cur.map((c, i) => delta(c, cand[i]!));
+    const rb = robustRms(before, clip);
+    // Memory: the observations before the window, with their own tracks.
+    const mObs = this.obs.filter((x) => x.s >= mStart && x.s < wStart);
+    let memory: { layout: Layout; ba: BaObservations } | null = null;
+    if (mObs.length >= o.minMemoryObservations) {
+      const ml = layoutTracks(this.states.filter((x) => x.t >= mStart - 1 && x.t < wStart + 1), o.knotDt);
+      const mb = ml ? observationsFor(ml, mObs, cur).ba : null;
+      if (ml && mb && mb.cam.length >= o.minMemoryObservations) { memory = { layout: ml, ba: mb }; base.window.memory = mb.cam.length; }
+    }
+    const memRms = (cams: readonly BaCamera[]): number => (memory ? robustRms(reprojectionErrors(cams, this.fitKnots(cams, trajectoryOf(memory.layout), memory.ba), memory.ba), clip).rms : NaN);
+    const memB = memRms(cur);
+    // The freest model first; a simpler one only when the freer one fails a test.
+    const tried: Candidate[] = [];
+    let chosen: Candidate | null = null;
+    for (const { m, active } of [...runnable].reverse()) {
+      const c = this.candidate(m, cur, trajBefore, fit, test, active!);
+      tried.push(c);
+      if (!c.failure) {
+        c.memRms = memRms(c.cams);
+        c.failure = this.verdict(rb.rms, c.rms, memB, c.memRms);
+      }
+      if (!c.failure) { chosen = c; break; }
+    }
+    const shown = chosen ?? tried[0]!;
+    const { after, fitRms, deltas } = shown;
+    const reason = chosen ? null : tried.map((c) => `${c.model}: ${c.failure}`).join('; ');
+    const ra = robustRms(after, clip);
+    const memA = shown.memRms;
+    const cand = shown.cams;
     const cameras: CameraChange[] = cur.map((_, i) => {
       const pick = (m: number) => test.cam[m] === i;
       const b = robustRms(before, clip, pick), a = robustRms(after, clip, pick), d = deltas[i]!;
@@ -165,28 +205,14 @@ export class OnlineRefiner {
         d_position_m: round(d.positionM, 4), d_orientation_deg: round(d.orientationDeg, 5), d_focal_pct: round(d.focalPct, 4), d_clock_ms: round(d.clockMs, 4),
       };
     });
-    // Memory: the observations before the window, their own tracks refitted under each calibration.
-    let memB = NaN, memA = NaN;
-    const mObs = this.obs.filter((x) => x.s >= mStart && x.s < wStart);
-    if (!failure && mObs.length >= o.minMemoryObservations) {
-      const ml = layoutTracks(this.states.filter((x) => x.t >= mStart - 1 && x.t < wStart + 1), o.knotDt);
-      if (ml) {
-        const mb = observationsFor(ml, mObs, cur).ba;
-        if (mb.cam.length >= o.minMemoryObservations) {
-          base.window.memory = mb.cam.length;
-          memB = robustRms(reprojectionErrors(cur, this.fitKnots(cur, trajectoryOf(ml), mb), mb), clip).rms;
-          memA = robustRms(reprojectionErrors(cand, this.fitKnots(cand, trajectoryOf(ml), mb), mb), clip).rms;
-        }
-      }
-    }
-    const reason = failure ?? this.verdict(cand, deltas, rb.rms, ra.rms, memB, memA);
     const rec: RefinementRecord = {
       kind: reason ? 'rejected' : 'accepted',
       version: reason ? this.version : this.version + 1,
       t: round(t, 4), wall: new Date(o.now()).toISOString(), window: base.window,
       rmse_before_px: round(rb.rms, 4), rmse_after_px: round(ra.rms, 4),
-      ...(Number.isFinite(memB) ? { memory_rmse_before_px: round(memB, 4), memory_rmse_after_px: round(memA, 4) } : {}),
-      fit_rmse_px: round(fitRms, 4), cameras,
+      ...(Number.isFinite(memB) && Number.isFinite(memA) ? { memory_rmse_before_px: round(memB, 4), memory_rmse_after_px: round(memA, 4) } : {}),
+      fit_rmse_px: round(fitRms, 4), model: shown.model,
+      models: Object.fromEntries(tried.map((c) => [c.model, Number.isFinite(c.rms) ? round(c.rms, 4) : null])), cameras,
       ...(reason ? { reason } : {}),
       elapsed_s: round((performance.now() - t0) / 1000, 3),
     };
@@ -196,9 +222,38 @@ export class OnlineRefiner {
     return rec;
   }
 
-  /** Null when the candidate passes; else why not. */
-  private verdict(cand: readonly BaCamera[], deltas: readonly StateDelta[], before: number, after: number, memB: number, memA: number): string | null {
-    const o = this.o, ms = o.maxStep;
+  /** One candidate: the adjustment with the given freedom, mapped back by the gauge, judged on the held-out set. */
+  private candidate(model: Model, cur: readonly BaCamera[], start: BaTrajectory, fit: BaObservations, test: BaObservations, active: readonly boolean[]): Candidate {
+    const o = this.o;
+    const cams = cur.map(cloneBa);
+    const traj: BaTrajectory = { s0: start.s0, dt: start.dt, X: Float64Array.from(start.X) };
+    const poses = model.includes('pose');
+    let fitRms = NaN;
+    let failure: string | null = null;
+    try {
+      const fixedPose = active.flatMap((a, i) => (a && poses ? [] : [i]));
+      const rep = bundleAdjust(cams, traj, fit, {
+        refCamera: o.referenceCamera, fixedPose, intrinsics: model.includes('focal'), focalSigma: o.focalSigma, kSigma: o.kSigma,
+        clocks: model.includes('clock'), drifts: false, huberPx: o.huberPx, maxIterations: o.maxIterations,
+      });
+      fitRms = rep.rmsPx;
+      for (let i = 0; i < cams.length; i++) if (!active[i]) cams[i] = cloneBa(cur[i]!);
+      if (poses && o.gauge === 'anchor') {
+        const T = anchorSimilarity(cams, this.anchor);
+        if (T) applyToState(T, cams, traj);
+      }
+    } catch (e) {
+      failure = `adjustment failed: ${(e as Error).message}`;
+    }
+    const deltas = cur.map((c, i) => delta(c, cams[i]!));
+    failure ??= this.implausible(cams, deltas);
+    const after = failure ? new Float64Array(test.cam.length).fill(Infinity) : reprojectionErrors(cams, this.fitKnots(cams, traj, fit), test);
+    return { model, cams, after, fitRms, deltas, failure, rms: robustRms(after, o.clipPx).rms, memRms: NaN };
+  }
+
+  /** Null when every camera's step is plausible; else the first that is not. */
+  private implausible(cand: readonly BaCamera[], deltas: readonly StateDelta[]): string | null {
+    const ms = this.o.maxStep;
     for (let i = 0; i < cand.length; i++) {
       const c = cand[i]!, d = deltas[i]!, id = this.ids[i]!;
       const finite = [...c.R, ...c.C, c.fx, c.fy, c.b, c.k1, c.k2].every(Number.isFinite);
@@ -208,6 +263,12 @@ export class OnlineRefiner {
       if (Math.abs(d.focalPct) > ms.focalPct) return `implausible step: camera ${id} focal length changed ${d.focalPct.toFixed(2)} % (limit ${ms.focalPct})`;
       if (Math.abs(d.clockMs) > ms.clockMs) return `implausible step: camera ${id} clock moved ${d.clockMs.toFixed(1)} ms (limit ${ms.clockMs})`;
     }
+    return null;
+  }
+
+  /** Null when the chosen candidate passes the residual tests; else why not. */
+  private verdict(before: number, after: number, memB: number, memA: number): string | null {
+    const o = this.o;
     if (!(after <= before * (1 - o.minGain))) return `held-out RMSE not improved by ${(o.minGain * 100).toFixed(0)} %: ${before.toFixed(3)} → ${after.toFixed(3)} px`;
     if (Number.isFinite(memB) && !(memA <= memB * (1 + o.memoryTolerance))) return `memory RMSE worse by more than ${(o.memoryTolerance * 100).toFixed(0)} %: ${memB.toFixed(3)} → ${memA.toFixed(3)} px`;
     return null;
@@ -246,6 +307,9 @@ export class OnlineRefiner {
   }
 
   get currentVersion(): number { return this.version; }
+
+  /** Observations added since the last refinement attempt. */
+  get pendingObservations(): number { return this.newObs; }
 
   /** Small JSON-serialisable state for GET /api/v1/calibration. */
   snapshot(): CalibrationSnapshot {

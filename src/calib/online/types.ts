@@ -60,8 +60,16 @@ export interface RefinementRecord {
   /** The same over the older observations kept as memory (absent while it is too small). */
   memory_rmse_before_px?: number;
   memory_rmse_after_px?: number;
-  /** In-sample RMS of the adjustment (px). */
+  /** In-sample RMS of the chosen adjustment (px). */
   fit_rmse_px?: number;
+  /**
+   * The parameter set of the candidate shown ("clock+pose+focal", "clock+pose", "clock"): each
+   * refinement tries the freest one the data allow first and falls back to a simpler one only
+   * when it fails a test; `models` gives each tried one's held-out robust RMS (null: failed or
+   * implausible).
+   */
+  model?: string;
+  models?: Record<string, number | null>;
   cameras?: CameraChange[];
   /** Why a candidate was rejected. */
   reason?: string;
@@ -101,12 +109,21 @@ export interface OnlineRefinerOptions {
   everyObservations?: number;
   /** Fewest observations in the window before a refinement is tried (default 150). */
   minObservations?: number;
-  /** Fewest observations for a camera to take part (fewer: its parameters are held) (default 20). */
+  /** Fewest fit observations for a camera to take part (fewer: its parameters are held) (default 20). */
   minCameraObservations?: number;
+  /**
+   * Fewest fit observations per camera for a model that refines clocks / poses / focal lengths
+   * (defaults 20, 60, 60): the model is tried only when every taking-part camera has that many
+   * (holding one camera at a wrong calibration while the others move biases them all). A few
+   * dozen observations of one short track fix a clock offset but not a pose.
+   */
+  minModelObservations?: { clock?: number; focal?: number; pose?: number };
   /** Trajectory knot spacing, seconds (default 0.1). */
   knotDt?: number;
   /** Every k-th observation of each camera is held out of the fit to judge it (default 4). */
   holdOutEvery?: number;
+  /** Refine camera poses (default true). */
+  poses?: boolean;
   /** Refine focal lengths (default true); distortion stays near its value (σ `kSigma`). */
   focal?: boolean;
   /** σ of the focal prior toward the current value per refinement, relative (default 0.05). */
