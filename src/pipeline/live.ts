@@ -196,8 +196,11 @@ export class LivePipeline {
       onTick: (t, dets) => this.onTick(t, dets),
     });
     const fb = source.config.stream_processing.frame_buffer;
+    // The decoder's ring is only a hand-off here (every picture is taken out at once); the frames
+    // waiting for their group are the grouper's (maxPendingFrames). A ring of max_frames_per_stream
+    // would pre-allocate that many pictures per stream (300 × 2 MB at 1080p) for nothing.
     this.bank = new DecoderBank({
-      capacity: fb.max_frames_per_stream, maxFrameAgeMs: fb.frame_timeout_ms, enableFrameSkipping: fb.enable_frame_skipping, maxSkipFrames: fb.max_skip_frames,
+      capacity: 4, maxFrameAgeMs: fb.frame_timeout_ms, enableFrameSkipping: fb.enable_frame_skipping, maxSkipFrames: fb.max_skip_frames,
       ...opts.decoder,
       // The grouper holds up to `pending` pictures per stream out of the decoder's pool.
       heldFrames: pending + 2,

@@ -3,7 +3,8 @@
  * pipeline and its API on loopback, fed by test/server/live-sender.ts in its own process (three
  * H.264 cameras, 320×240, 15 fps, one shared sender clock, sender reports every 250 ms). Frame k
  * of camera c is captured at start + phase_c + k·66.7 ms (phases 0, 5, 11 ms) and carries k in its
- * pixels, so the truth for every frame the pipeline hands to the Detector comes from its pixels
+ * pixels (with its complement, so a damaged picture is seen as such), so the truth for every frame
+ * the pipeline hands to the Detector comes from its pixels
  * and the sender's printed start time, not from the server's clock mapping. A wrong pairing is a
  * whole frame (≥ 55 ms) off.
  */
@@ -23,7 +24,7 @@ export const SECONDS = 4;
 export const PHASES = [0, 5, 11];
 export const TOL = 16;
 
-export interface Observed { group: number; cam: string; k: number; trueMs: number; siteMs: number; captureMs: number; arrivalMs: number; method: string }
+export interface Observed { group: number; cam: string; k: number; trueMs: number; siteMs: number; captureMs: number; arrivalMs: number; method: string; rtp?: number }
 
 export interface LiveRun {
   observed: Observed[];
@@ -61,7 +62,7 @@ export async function liveRun(o: { offsets?: number[]; configOffsets?: number[];
     for (const f of g.frames) {
       if (!f) continue;
       const k = readFrameNumber(f.data, f.width, f.height);
-      members.push({ group: groups.length, cam: f.cameraId, k, trueMs: NaN, siteMs: f.siteTime * 1000, captureMs: f.captureUnixMs, arrivalMs: f.arrivalUnixMs, method: f.method });
+      members.push({ group: groups.length, cam: f.cameraId, k, trueMs: NaN, siteMs: f.siteTime * 1000, captureMs: f.captureUnixMs, arrivalMs: f.arrivalUnixMs, method: f.method, rtp: f.rtpTimestamp });
     }
     groups.push({ complete: g.complete, members });
     observed.push(...members);
@@ -100,6 +101,7 @@ export async function liveRun(o: { offsets?: number[]; configOffsets?: number[];
     while (Date.now() < end && !drained()) await new Promise((r) => setTimeout(r, 100));
     await new Promise((r) => setTimeout(r, 800));
     api = { pipeline: await get('/api/v1/pipeline'), tracks: await get('/api/v1/tracks'), detections: await get('/api/v1/detections?since=0'), calibration: await get('/api/v1/calibration') };
+    if (process.env.DVS_LIVE_DEBUG) console.log(`pipeline view: ${JSON.stringify(api.pipeline)}`);
     if (process.env.DVS_LIVE_DEBUG) for (const id of srv.ids()) console.log(id, JSON.stringify({ state: srv.snapshot(id).state, reconnects: srv.snapshot(id).reconnect_count, delivered: srv.snapshot(id).metrics.frames_delivered, dropped: srv.snapshot(id).metrics.frames_dropped, rx: srv.snapshot(id).metrics.packets_received, tr: srv.snapshot(id).metrics.transport, rej: srv.snapshot(id).metrics.rejected, dec: srv.pipeline?.decoderStats(id) }));
   } finally {
     if (child.exitCode === null) child.kill('SIGKILL');
@@ -112,6 +114,7 @@ export async function liveRun(o: { offsets?: number[]; configOffsets?: number[];
     const ci = Number(ob.cam.slice(1)) - 1;
     ob.trueMs = startUnixMs + PHASES[ci]! + ob.k * PERIOD;
   }
+  if (process.env.DVS_LIVE_DEBUG) console.log('c1 latency (k, arrival − true ms):', JSON.stringify(observed.filter((m) => m.cam === 'c1').filter((_, i) => i % 5 === 0).map((m) => [m.k, Math.round(m.arrivalMs - m.trueMs)])));
   const p = srv.pipeline!;
   return { observed, groups, server: { counters: { ...p.counters }, maxSpreadMs: p.maxSpreadMs, epochUnixMs: p.epochUnixMs }, sent, api: api! };
 }
@@ -142,7 +145,8 @@ export function checkAligned(run: LiveRun, label: string, epoch: number, o: { si
   const f = alignmentFigures(run, epoch);
   console.log(`# ${label}: ${JSON.stringify({ ...f, sent: run.sent, counters: run.server.counters, reportedMaxSpreadMs: run.server.maxSpreadMs })}`);
   assert.deepEqual(run.sent, [SECONDS * FPS, SECONDS * FPS, SECONDS * FPS], 'every frame sent');
-  // Every picture was read back as a frame number the sender sent.
+  // Every picture handed over is whole (its bits and their complements agree) and names a frame the sender sent.
+  for (const m of run.observed) assert.ok(m.k !== -1, `damaged picture handed to the pipeline: ${m.cam} rtp ${m.rtp}`);
   for (const m of run.observed) assert.ok(Number.isInteger(m.k) && m.k >= 0 && m.k < SECONDS * FPS, `frame number ${m.k}`);
   // A good part of the 4 s got through (start-up: first key frame and first sender report; on a
   // loaded machine a decoder can lag long enough for groups to go out without it).
@@ -150,6 +154,7 @@ export function checkAligned(run: LiveRun, label: string, epoch: number, o: { si
   // Aligned: in every group each camera's true capture instant within ±16 ms of the others' (spread ≤ 16 too).
   for (const g of run.groups) {
     const t = g.members.map((m) => m.trueMs);
+    if (Math.max(...t) - Math.min(...t) > TOL && process.env.DVS_LIVE_DEBUG) console.log('misaligned', JSON.stringify(g.members), JSON.stringify(run.observed.filter((m) => m.cam === 'c3').map((m) => [m.k, m.rtp, Math.round(m.trueMs), Math.round(m.captureMs), Math.round(m.arrivalMs)])));
     assert.ok(Math.max(...t) - Math.min(...t) <= TOL, `${label}: group of ${g.members.map((m) => `${m.cam}#${m.k}`).join(' ')} spans ${(Math.max(...t) - Math.min(...t)).toFixed(1)} ms`);
   }
   // Each camera's frames in capture order, each frame at most once.
