@@ -44,9 +44,9 @@ export function buildRenderers(s: Scenario): { renderers: CameraRenderer[]; targ
     let bumped = null;
     if (after) {
       const cam2 = cameraFromSim(after);
-      bumped = { tS: c.bump!.t_s, cam: cam2, sky: new SkyRenderer(cam2, skyParams, field, scene) };
+      bumped = { tS: c.bump!.t_s, cam: cam2, sky: new SkyRenderer(cam2, skyParams, field, scene, c.psf_sigma_px) };
     }
-    return new CameraRenderer(c, cam, new SkyRenderer(cam, skyParams, field, scene), targets, s.seed, i, bumped);
+    return new CameraRenderer(c, cam, new SkyRenderer(cam, skyParams, field, scene, c.psf_sigma_px), targets, s.seed, i, bumped);
   });
   return { renderers, targets };
 }

@@ -46,7 +46,11 @@ export class SkyRenderer {
   /** With static scenery: the uncovered fraction per pixel (clouds are hidden behind scenery). */
   private readonly open: Float32Array | null = null;
 
-  constructor(cam: Camera, private readonly p: SkyParams, private readonly field: CloudField, scene?: StaticScene) {
+  /**
+   * With `scene`, static scenery is drawn into the background and the background is blurred by
+   * the optics' Gaussian PSF (`psfSigmaPx`), as the targets are.
+   */
+  constructor(cam: Camera, private readonly p: SkyParams, private readonly field: CloudField, scene?: StaticScene, psfSigmaPx = 0) {
     const W = cam.width, H = cam.height;
     this.width = W; this.height = H;
     this.base = new Float32Array(W * H);
@@ -69,7 +73,10 @@ export class SkyRenderer {
         this.base[v * W + u] = val;
       }
     }
-    if (scene) this.open = scene.paint(cam, this.base, p.brightness + p.gradient / 2);
+    if (scene) {
+      this.open = scene.paint(cam, this.base, p.brightness + p.gradient / 2);
+      if (psfSigmaPx > 0) gaussianBlur(this.base, W, H, psfSigmaPx);
+    }
     this.gw = Math.ceil((W - 1) / GRID) + 1;
     this.gh = Math.ceil((H - 1) / GRID) + 1;
     const n = this.gw * this.gh;
@@ -139,4 +146,31 @@ export class SkyRenderer {
 function smoothstep(a: number, b: number, x: number): number {
   const t = Math.min(1, Math.max(0, (x - a) / (b - a)));
   return t * t * (3 - 2 * t);
+}
+
+/** Separable Gaussian blur in place (edges clamped), kernel radius ⌈3σ⌉. */
+export function gaussianBlur(img: Float32Array, W: number, H: number, sigma: number): void {
+  const r = Math.max(1, Math.ceil(3 * sigma));
+  const k = new Float64Array(2 * r + 1);
+  let sum = 0;
+  for (let i = -r; i <= r; i++) { k[i + r] = Math.exp(-(i * i) / (2 * sigma * sigma)); sum += k[i + r]!; }
+  for (let i = 0; i < k.length; i++) k[i] = k[i]! / sum;
+  const line = new Float64Array(Math.max(W, H));
+  for (let v = 0; v < H; v++) {
+    const o = v * W;
+    for (let u = 0; u < W; u++) line[u] = img[o + u]!;
+    for (let u = 0; u < W; u++) {
+      let a = 0;
+      for (let i = -r; i <= r; i++) a += k[i + r]! * line[Math.min(W - 1, Math.max(0, u + i))]!;
+      img[o + u] = a;
+    }
+  }
+  for (let u = 0; u < W; u++) {
+    for (let v = 0; v < H; v++) line[v] = img[v * W + u]!;
+    for (let v = 0; v < H; v++) {
+      let a = 0;
+      for (let i = -r; i <= r; i++) a += k[i + r]! * line[Math.min(H - 1, Math.max(0, v + i))]!;
+      img[v * W + u] = a;
+    }
+  }
 }

@@ -65,7 +65,7 @@ test('relative pose from static ORB matches: a 40 m baseline resolves it, a 0.85
   assert.equal(ab.degenerate, false);
   const rErr = rotationAngleBetween(ab.R, tab.R) * DEG;
   const tErr = Math.acos(Math.min(1, ab.t![0]! * tab.t[0]! + ab.t![1]! * tab.t[1]! + ab.t![2]! * tab.t[2]!)) * DEG;
-  // Measured 0.05° and 0.31° (0.05–0.09° and 0.3–0.8° over RANSAC seeds); a strip of distant
+  // Measured 0.11° and 0.61° (0.05–0.11° and 0.3–0.8° over seeds and renderings); a strip of distant
   // scenery is close to a plane, so the bound is looser than the pixel noise alone would need.
   assert.ok(rErr < 0.3, `a→b rotation error ${rErr.toFixed(3)}°`);
   assert.ok(tErr < 2, `a→b translation direction error ${tErr.toFixed(3)}°`);

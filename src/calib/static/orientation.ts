@@ -8,6 +8,7 @@ import { logSO3 } from '../solvers/index.ts';
 import type { Cv } from './cv.ts';
 import { detectOrb, matchOrb, type MatchOptions, type OrbOptions } from './features.ts';
 import { bearings, fitRotation, projectBearing, ransacRotation, refineMatch, rotationResidual } from './rotation.ts';
+import { smoothImage } from './image.ts';
 import { extractSkyline, type SkylineProfile } from './skyline.ts';
 
 const DEG = 180 / Math.PI;
@@ -19,6 +20,8 @@ export interface OrientationChangeOptions {
   ransacPx?: number;
   /** Half size of the refinement patch, pixels (default 7). */
   patchHalf?: number;
+  /** Gaussian smoothing of both frames before sub-pixel tracking, pixels (default 1; 0: none). */
+  smoothSigmaPx?: number;
   /** Static-region masks (non-zero = use); default: below each frame's skyline. */
   refMask?: Uint8Array | null;
   curMask?: Uint8Array | null;
@@ -89,12 +92,14 @@ export function estimateOrientationChange(cv: Cv, cam: Camera, ref: Uint8Array, 
   if (!rs || rs.inliers.length < 8) return fail(`no rotation consensus among ${m} matches`, m, rs?.inliers.length ?? 0);
   // Sub-pixel: track each inlier's reference patch into the current frame from its predicted place.
   const D = rs.R;
+  const sigma = o.smoothSigmaPx ?? 1;
+  const refS = smoothImage(ref, W, H, sigma), curS = smoothImage(cur, W, H, sigma);
   const rx: number[] = [], ry: number[] = [], cx: number[] = [], cy: number[] = [];
   const p = new Float64Array(2);
   for (const i of rs.inliers) {
     const x = b0[3 * i]!, y = b0[3 * i + 1]!, z = b0[3 * i + 2]!;
     if (!projectBearing(cam, D[0]! * x + D[1]! * y + D[2]! * z, D[3]! * x + D[4]! * y + D[5]! * z, D[6]! * x + D[7]! * y + D[8]! * z, p)) continue;
-    const t = refineMatch(ref, cur, W, H, xa[i]!, ya[i]!, p[0]!, p[1]!, o.patchHalf ?? 7);
+    const t = refineMatch(refS, curS, W, H, xa[i]!, ya[i]!, p[0]!, p[1]!, o.patchHalf ?? 7, sigma > 0 ? 4 : 20);
     if (!t.ok) continue;
     rx.push(xa[i]!); ry.push(ya[i]!); cx.push(t.x); cy.push(t.y);
   }

@@ -92,10 +92,11 @@ export interface PatchTrack {
 /**
  * Sub-pixel position in `cur` of the patch of `ref` centred on the integer pixel (x0, y0), by
  * inverse-compositional Lucas–Kanade on a translation with the patches' means removed, started at
- * (xi, yi). Fails (ok false) near the border, on flat patches, when it wanders over 2 px from
+ * (xi, yi). Fails (ok false) near the border, on flat or edge-only patches (smallest eigenvalue
+ * of the structure tensor below `minEigPerPx` per pixel, grey levels²), when it wanders over 2 px from
  * the start or when the correlation at the end is below 0.8.
  */
-export function refineMatch(ref: ArrayLike<number>, cur: ArrayLike<number>, W: number, H: number, x0: number, y0: number, xi: number, yi: number, half = 7): PatchTrack {
+export function refineMatch(ref: ArrayLike<number>, cur: ArrayLike<number>, W: number, H: number, x0: number, y0: number, xi: number, yi: number, half = 7, minEigPerPx = 20): PatchTrack {
   const fail: PatchTrack = { x: xi, y: yi, ncc: 0, ok: false };
   const m = half + 2;
   if (x0 < m || y0 < m || x0 >= W - m || y0 >= H - m) return fail;
@@ -115,7 +116,7 @@ export function refineMatch(ref: ArrayLike<number>, cur: ArrayLike<number>, W: n
   const det = hxx * hyy - hxy * hxy;
   // Both eigenvalues must be substantial: a straight edge only fixes one direction.
   const minEig = (hxx + hyy) / 2 - Math.sqrt(((hxx - hyy) / 2) ** 2 + hxy * hxy);
-  if (!(det > 0) || minEig < 20 * N) return fail;
+  if (!(det > 0) || minEig < minEigPerPx * N) return fail;
   let x = xi, y = yi;
   const I = new Float64Array(N);
   let ncc = 0;
