@@ -143,10 +143,7 @@ export class LivePipeline {
   readonly epochUnixMs: number;
   readonly timeSource: LiveTimeSource;
   readonly toleranceMs: number;
-  readonly counters: LivePipelineCounters = {
-    groups: 0, complete: 0, unmatched: 0, overflow: 0, late: 0,
-    decoded: 0, frames: 0, awaitingClock: 0, unmapped: 0, sizeMismatch: 0, detections: 0, trackUpdates: 0, ticks: 0,
-  };
+  private readonly own = { decoded: 0, frames: 0, awaitingClock: 0, unmapped: 0, sizeMismatch: 0, detections: 0, trackUpdates: 0, ticks: 0 };
   /** The last group handed to the detector (pixels dropped). */
   latestGroup: LiveGroup | null = null;
   /** Largest spread of a complete group seen, ms. */
@@ -215,6 +212,11 @@ export class LivePipeline {
     this.timer.unref();
   }
 
+  /** Counters of the grouping and of this stage (a fresh object). */
+  get counters(): LivePipelineCounters {
+    return { ...this.grouper.counters, ...this.own };
+  }
+
   /** Recent detections with t > since (site seconds). */
   detections(since = -Infinity): Detection[] {
     return this.recent.filter((d) => d.t > since);
@@ -266,20 +268,20 @@ export class LivePipeline {
 
   private onDecoded(b: BankFrame): void {
     if (this.closed) { b.release(); return; }
-    this.counters.decoded++;
+    this.own.decoded++;
     const cam = this.byId.get(b.streamId);
     const mapper = this.source.sync.mapper(b.streamId);
     const clock = this.clocks.get(b.streamId);
     const now = this.now();
     const arrival = b.arrivalMs ?? now;
     const ct = mapper?.captureTime(b.frame.rtpTimestamp, arrival) ?? null;
-    if (!cam || !clock || !ct) { this.counters.unmapped++; b.release(); return; }
+    if (!cam || !clock || !ct) { this.own.unmapped++; b.release(); return; }
     if (ct.method === 'arrival' && (clock.sessionStartMs === null || now - clock.sessionStartMs < this.referenceWaitMs)) {
-      this.counters.awaitingClock++;
+      this.own.awaitingClock++;
       b.release();
       return;
     }
-    if (b.frame.width !== cam.camera.width || b.frame.height !== cam.camera.height) { this.counters.sizeMismatch++; b.release(); return; }
+    if (b.frame.width !== cam.camera.width || b.frame.height !== cam.camera.height) { this.own.sizeMismatch++; b.release(); return; }
     let siteTime: number, cameraTime: number;
     if (this.timeSource === 'config') {
       cameraTime = (ct.captureMs - this.epochUnixMs) / 1000;
@@ -308,13 +310,11 @@ export class LivePipeline {
         const dets = this.detector.push({ camIndex: f.camIndex, seq: this.seq++, cameraTime: f.cameraTime, siteTime: f.siteTime, width: f.width, height: f.height, data: f.data });
         const cam = this.byId.get(f.cameraId)!;
         this.stage.observe(cam.camera, f.siteTime, this.detector.frameView(f.camIndex), this.detector.lastCast(f.camIndex), this.detector.backgroundView(f.camIndex));
-        this.counters.frames++;
+        this.own.frames++;
         this.addDetections(dets);
       }
       this.latestGroup = { ...group, frames: group.frames.map((f) => (f ? { ...f, data: new Uint8Array(0) } : null)) };
       if (complete) this.maxSpreadMs = Math.max(this.maxSpreadMs, spreadMs);
-      const g = this.grouper.counters;
-      Object.assign(this.counters, { groups: g.groups, complete: g.complete, unmatched: g.unmatched, overflow: g.overflow, late: g.late });
     } finally {
       for (const h of held) h.release();
     }
@@ -326,11 +326,11 @@ export class LivePipeline {
   }
 
   private onTick(t: number, dets: readonly Detection[]): void {
-    this.counters.ticks++;
-    this.counters.detections += dets.length;
+    this.own.ticks++;
+    this.own.detections += dets.length;
     this.lastTick = t;
     const r = this.stage.tick(t, dets);
-    this.counters.trackUpdates += r.tracks.length;
+    this.own.trackUpdates += r.tracks.length;
     for (const u of r.tracks) {
       if (u.status === 'lost') this.tracks.delete(u.track_id);
       else this.tracks.set(u.track_id, u);

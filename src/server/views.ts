@@ -145,7 +145,7 @@ export function pipelineView(srv: MediaServer) {
       frames: g.frames.map((f, i) => (f === null ? { camera_id: p.cameras[i]!.id, matched: false } : {
         camera_id: f.cameraId, matched: true, site_time: r(f.siteTime, 6), camera_time: r(f.cameraTime, 6), delta_ms: r((f.siteTime - g.t) * 1000, 3),
         capture_unix_ms: r(f.captureUnixMs, 3), method: f.method, uncertainty_ms: r(f.uncertaintyMs, 3), rtp_timestamp: f.rtpTimestamp,
-        latency_ms: r(Date.now() - f.arrivalUnixMs, 1),
+        age_ms: r(Date.now() - f.arrivalUnixMs, 1), // since the coded frame arrived
       })),
     },
   };

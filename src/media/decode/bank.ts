@@ -5,8 +5,9 @@
  * arrival time of the coded frame it came from (paired by RTP timestamp), and belongs to the
  * consumer until it calls the `release` it was handed.
  *
- * Incomplete frames (a packet missing) are never decoded: they are counted and the stream's
- * decoder waits for the next key frame, so the consumer sees a gap, never damaged pixels.
+ * Incomplete frames (a packet missing) are never decoded: they are counted, and the frames after
+ * one are dropped until the next key frame (they may refer to it), so the consumer sees a gap,
+ * never damaged pixels.
  */
 import { checkRange, MediaError } from '../errors.ts';
 import type { MediaFrame } from '../frame.ts';
@@ -33,6 +34,8 @@ export interface BankStreamStats extends DecoderStats {
   codec: MediaFrame['codec'] | null;
   /** Coded frames refused because a packet was missing (`complete` false). */
   incomplete: number;
+  /** Frames dropped after an incomplete one while waiting for a key frame. */
+  afterDamage: number;
   /** Decoders replaced because the stream changed codec. */
   codecSwitches: number;
   state: StreamDecoder['state'] | 'none';
@@ -43,6 +46,8 @@ interface Slot {
   codec: MediaFrame['codec'] | null;
   arrivals: Map<number, number>;
   incomplete: number;
+  afterDamage: number;
+  needKey: boolean;
   codecSwitches: number;
   /** Counters of decoders already replaced, so the stream's totals survive a codec switch. */
   retired: DecoderStats | null;
@@ -64,7 +69,11 @@ export class DecoderBank {
   push(streamId: string, frame: MediaFrame, arrivalMs: number | null = null): DecoderPushOutcome | 'incomplete' {
     if (this.closed) return 'closed';
     const slot = this.slot(streamId);
-    if (!frame.complete) { slot.incomplete++; return 'incomplete'; }
+    if (!frame.complete) { slot.incomplete++; slot.needKey = true; return 'incomplete'; }
+    if (slot.needKey) {
+      if (!frame.keyframe) { slot.afterDamage++; return 'awaiting-keyframe'; }
+      slot.needKey = false;
+    }
     if (slot.decoder && slot.codec !== frame.codec) {
       this.retire(slot);
       slot.codecSwitches++;
@@ -86,6 +95,12 @@ export class DecoderBank {
     if (!slot) return;
     this.retire(slot);
     slot.codec = null;
+    slot.needKey = false;
+  }
+
+  /** End of a stream's input: its decoder hands out the pictures FFmpeg still holds (StreamDecoder.flush). */
+  async flush(streamId: string): Promise<void> {
+    await this.slots.get(streamId)?.decoder?.flush();
   }
 
   /** Stops and forgets a stream's decoder. */
@@ -109,7 +124,7 @@ export class DecoderBank {
     for (const k of Object.keys(cur ?? base ?? {}) as (keyof DecoderStats)[]) {
       sum[k] = k === 'longestSkipRun' ? Math.max(cur?.[k] ?? 0, base?.[k] ?? 0) : (cur?.[k] ?? 0) + (base?.[k] ?? 0);
     }
-    return { ...sum, codec: slot.codec, incomplete: slot.incomplete, codecSwitches: slot.codecSwitches, state: slot.decoder?.state ?? 'none' };
+    return { ...sum, codec: slot.codec, incomplete: slot.incomplete, afterDamage: slot.afterDamage, codecSwitches: slot.codecSwitches, state: slot.decoder?.state ?? 'none' };
   }
 
   /** Closes every decoder (their pictures not yet released are dropped). Safe twice. */
@@ -124,7 +139,7 @@ export class DecoderBank {
   private slot(id: string): Slot {
     let s = this.slots.get(id);
     if (!s) {
-      s = { decoder: null, codec: null, arrivals: new Map(), incomplete: 0, codecSwitches: 0, retired: null };
+      s = { decoder: null, codec: null, arrivals: new Map(), incomplete: 0, afterDamage: 0, needKey: false, codecSwitches: 0, retired: null };
       this.slots.set(id, s);
     }
     return s;
