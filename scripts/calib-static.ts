@@ -53,7 +53,7 @@ async function main(): Promise<number> {
         if (!refs.has(c.id) && mon.reference) refs.set(c.id, Uint8Array.from(mon.reference));
         if (!rep) continue;
         process.stdout.write(`${JSON.stringify({
-          camera: c.id, t: r4(rep.t), bumped: rep.bumped, change_deg: r4(rep.changeDeg), source: rep.source,
+          camera: c.id, t: r4(rep.t), bumped: rep.bumped, adopted: rep.adopted, change_deg: r4(rep.changeDeg), source: rep.source,
           d_yaw_deg: r4(rep.dYawDeg), d_pitch_deg: r4(rep.dPitchDeg), d_roll_deg: r4(rep.dRollDeg),
           orientation: { yaw: r4(rep.orientation.yaw), pitch: r4(rep.orientation.pitch), roll: r4(rep.orientation.roll) },
           orb: rep.orb.ok ? { change_deg: r4(rep.orb.angleDeg), matches: rep.orb.matches, used: rep.orb.used, rms_px: r4(rep.orb.rmsPx) } : { failed: rep.orb.reason },

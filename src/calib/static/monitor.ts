@@ -6,8 +6,11 @@
  * the reference: ORB matches on the static region give the rotation Δ between them
  * ({@link estimateOrientationChange}), skyline alignment gives a second, independent Δ. A change
  * of more than `thresholdDeg` is a bump: the report carries the re-estimated orientation
- * (R_new = Δ·R), and by default the monitor adopts it and the new background as its reference.
- * Below the threshold the reference is kept, so a slow drift accumulates until it is flagged.
+ * (R_new = Δ·R). The window that first shows a bump may straddle it (a median of two views), so
+ * by default the monitor waits for the next window: if that one still differs from the reference
+ * by more than the threshold, its estimate and background are adopted (`adopted`); if not, the
+ * change was transient and nothing is adopted. Below the threshold the reference is kept, so a
+ * slow drift accumulates until it is flagged.
  */
 import { Camera, normDeg, orientationFromRotation, type Orientation } from '../../geometry/index.ts';
 import { CalibInputError } from '../errors.ts';
@@ -31,6 +34,8 @@ export interface BumpMonitorOptions {
   skyline?: boolean;
   /** After a bump, take the new orientation and background as the reference (default true). */
   adopt?: boolean;
+  /** Adopt only when the next check confirms the bump (default true; false: adopt at once). */
+  confirm?: boolean;
   orientation?: OrientationChangeOptions;
 }
 
@@ -39,6 +44,8 @@ export interface BumpReport {
   t: number;
   /** The change exceeds the threshold. */
   bumped: boolean;
+  /** The bump was adopted by this check (confirmed by a second window, or at once without `confirm`). */
+  adopted: boolean;
   /** Estimated change, degrees: ORB's when it succeeded, else the skyline's (NaN when both failed). */
   changeDeg: number;
   /** Which estimator `changeDeg` and `orientation` come from. */
@@ -61,6 +68,8 @@ export class BumpMonitor {
   private lastSample = -Infinity;
   private lastCheck = -Infinity;
   private closed = false;
+  /** A bump was seen by the last check and awaits confirmation. */
+  private pending = false;
   readonly thresholdDeg: number;
   readonly sampleEveryS: number;
   readonly checkEveryS: number;
@@ -121,6 +130,7 @@ export class BumpMonitor {
     this.assertOpen();
     if (background.length !== this.cam.width * this.cam.height) throw new CalibInputError(`BumpMonitor: reference has ${background.length} bytes, expected ${this.cam.width}×${this.cam.height}`);
     this.ref = Uint8Array.from(background);
+    this.pending = false;
     this.bg.clear();
   }
 
@@ -137,13 +147,16 @@ export class BumpMonitor {
     const before = orientationFromRotation(this.cam.R);
     const changeDeg = orb.ok ? orb.angleDeg : sky ? sky.angleDeg : NaN;
     const after = delta ? applyChange(this.cam.R, delta) : { R: Float64Array.from(this.cam.R), orientation: before };
+    const bumped = changeDeg > this.thresholdDeg;
+    const adopt = bumped && (this.o.adopt ?? true) && (this.pending || !(this.o.confirm ?? true));
+    this.pending = bumped && !adopt && (this.o.adopt ?? true);
     const report: BumpReport = {
-      t, bumped: changeDeg > this.thresholdDeg, changeDeg, source, orb, skyline: sky,
+      t, bumped, adopted: adopt, changeDeg, source, orb, skyline: sky,
       orientation: after.orientation, R: after.R,
       dYawDeg: normDeg(after.orientation.yaw - before.yaw), dPitchDeg: after.orientation.pitch - before.pitch, dRollDeg: normDeg(after.orientation.roll - before.roll),
     };
     this.history.push(report);
-    if (report.bumped && (this.o.adopt ?? true)) {
+    if (adopt) {
       const p = this.cam.params;
       this.cam = new Camera({ ...p, pose: { ...p.pose, ...after.orientation } });
       this.ref = Uint8Array.from(background);
