@@ -203,6 +203,8 @@ export class LivePipeline {
       heldFrames: pending + 2,
       onFrame: (f) => this.onDecoded(f),
     });
+    // Spawn each decoder now, before streams flow, where the config names codec and size.
+    for (const c of cameras) this.prepare(c.id);
     this.offs = [
       source.onCodedFrame((f) => this.onCoded(f)),
       source.onSessionReset((id) => this.onReset(id)),
@@ -260,8 +262,16 @@ export class LivePipeline {
     this.bank.push(e.streamId, e.frame, e.arrivalUnixMs);
   }
 
+  /** Starts a camera's decoder ahead of its frames when the config names its codec (size: rtp_config.resolution). */
+  private prepare(id: string): void {
+    const c = this.byId.get(id);
+    const codec = c ? this.source.config.cameras[c.index]?.rtp_config.codec : undefined;
+    if (c && (codec === 'h264' || codec === 'h265' || codec === 'mjpeg')) this.bank.prepare(id, codec, { width: c.camera.width, height: c.camera.height });
+  }
+
   private onReset(id: string): void {
     this.bank.reset(id);
+    this.prepare(id);
     const c = this.clocks.get(id);
     if (c) c.sessionStartMs = null;
   }

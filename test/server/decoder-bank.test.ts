@@ -41,6 +41,9 @@ test('pictures paired with their own RTP timestamp and arrival; an incomplete fr
   });
   t.after(() => bank.close());
   assert.deepEqual(h264.map((f) => f.keyframe).map((k, i) => (k ? i : -1)).filter((i) => i >= 0), [0, 5, 10, 15]);
+  // Started before the first frame (as the live pipeline does from rtp_config): no second spawn at the key frame.
+  bank.prepare('cam', 'h264', { width: W, height: H });
+  assert.equal(bank.stats('cam')!.spawns, 1);
   const outcomes = h264.map((f, k) => bank.push('cam', k === 7 ? { ...f, complete: false } : f, 1000 + k));
   assert.equal(outcomes[7], 'incomplete');
   assert.deepEqual(outcomes.slice(8, 10), ['awaiting-keyframe', 'awaiting-keyframe']); // P-frames after the damage
@@ -59,6 +62,7 @@ test('pictures paired with their own RTP timestamp and arrival; an incomplete fr
   assert.equal(st.incomplete, 1);
   assert.equal(st.afterDamage, 2);
   assert.equal(st.codec, 'h264');
+  assert.equal(st.spawns, 1, 'the prepared process decoded every frame (no spawn at the first key frame)');
   // MJPEG now: the H.264 decoder is replaced.
   got.length = 0;
   for (const [i, f] of jpeg.entries()) assert.equal(bank.push('cam', f, 2000 + i), 'decoding');

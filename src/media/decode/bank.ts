@@ -48,6 +48,8 @@ interface Slot {
   incomplete: number;
   afterDamage: number;
   needKey: boolean;
+  /** The decoder was started by prepare() and has had no frame yet. */
+  prepared: boolean;
   codecSwitches: number;
   /** Counters of decoders already replaced, so the stream's totals survive a codec switch. */
   retired: DecoderStats | null;
@@ -76,8 +78,10 @@ export class DecoderBank {
     }
     if (slot.decoder && slot.codec !== frame.codec) {
       this.retire(slot);
-      slot.codecSwitches++;
+      // A decoder prepared from the configuration with a codec the stream does not use is no switch.
+      if (!slot.prepared) slot.codecSwitches++;
     }
+    slot.prepared = false;
     if (!slot.decoder) {
       slot.codec = frame.codec;
       slot.decoder = this.spawn(streamId, slot, frame.codec);
@@ -87,6 +91,20 @@ export class DecoderBank {
       if (slot.arrivals.size > this.maxArrivals) slot.arrivals.delete(slot.arrivals.keys().next().value!);
     }
     return slot.decoder.push({ data: frame.data, timestamp: frame.timestamp, keyframe: frame.keyframe });
+  }
+
+  /**
+   * Starts a stream's decoder ahead of its first frame when codec and picture size are known
+   * (StreamDecoder.prepare); a first frame of another codec replaces it as a codec switch would.
+   */
+  prepare(streamId: string, codec: MediaFrame['codec'], size: { width: number; height: number }): void {
+    if (this.closed) return;
+    const slot = this.slot(streamId);
+    if (slot.decoder) return;
+    slot.codec = codec;
+    slot.decoder = this.spawn(streamId, slot, codec);
+    slot.decoder.prepare(size);
+    slot.prepared = true;
   }
 
   /** A new receiver session of the stream (sender restart): the decoder starts afresh at the next key frame. */
@@ -139,7 +157,7 @@ export class DecoderBank {
   private slot(id: string): Slot {
     let s = this.slots.get(id);
     if (!s) {
-      s = { decoder: null, codec: null, arrivals: new Map(), incomplete: 0, afterDamage: 0, needKey: false, codecSwitches: 0, retired: null };
+      s = { decoder: null, codec: null, arrivals: new Map(), incomplete: 0, afterDamage: 0, needKey: false, prepared: false, codecSwitches: 0, retired: null };
       this.slots.set(id, s);
     }
     return s;
