@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Camera, axisAngleToMatrix, mat3Mul, rotationAngleBetween } from '../../src/geometry/index.ts';
-import { MedianBackground, alignSkyline, extractSkyline, fitRotation, otsuThreshold, ransacRotation, refineMatch, type SkylineProfile } from '../../src/calib/static/index.ts';
+import { MedianBackground, loadCv, alignSkyline, extractSkyline, fitRotation, otsuThreshold, ransacRotation, refineMatch, type SkylineProfile } from '../../src/calib/static/index.ts';
 import { Rng } from '../../src/util/rng.ts';
 
 const DEG = Math.PI / 180;
@@ -173,3 +173,12 @@ function orientationOf(R: ArrayLike<number>): { yaw: number; pitch: number; roll
   const roll = Math.atan2(R[0]! * d0[0]! + R[1]! * d0[1]! + R[2]! * d0[2]!, R[0]! * r0[0]! + R[1]! * r0[1]! + R[2]! * r0[2]!);
   return { yaw: yaw / DEG, pitch: pitch / DEG, roll: roll / DEG };
 }
+
+test('loading OpenCV.js leaves the process without its Emscripten exception handlers', async () => {
+  const before = [process.listenerCount('uncaughtException'), process.listenerCount('unhandledRejection')];
+  const { cv } = await loadCv();
+  assert.equal(typeof cv.ORB, 'function');
+  assert.deepEqual([process.listenerCount('uncaughtException'), process.listenerCount('unhandledRejection')], before);
+  // Same runtime on a second call.
+  assert.equal((await loadCv()).cv, cv);
+});

@@ -74,11 +74,22 @@ export function loadCv(): Promise<CvBox> {
   if (loading) return loading;
   loading = new Promise<CvBox>((resolve, reject) => {
     let cv: Cv & { onRuntimeInitialized?: () => void };
+    // The Emscripten glue installs process-wide 'uncaughtException' and 'unhandledRejection'
+    // handlers (the latter aborts the wasm runtime). They are not ours to impose on the host
+    // process (a server, the test runner): whatever it adds while loading is removed again.
+    type Listener = (...args: unknown[]) => void;
+    const events = ['uncaughtException', 'unhandledRejection'];
+    const listeners = (ev: string): Listener[] => process.listeners(ev as 'uncaughtException') as unknown as Listener[];
+    const before = events.map((ev) => new Set(listeners(ev)));
     try {
       cv = createRequire(import.meta.url)('@techstark/opencv-js') as Cv & { onRuntimeInitialized?: () => void };
     } catch (e) {
       reject(e as Error);
       return;
+    } finally {
+      events.forEach((ev, i) => {
+        for (const l of listeners(ev)) if (!before[i]!.has(l)) process.removeListener(ev, l);
+      });
     }
     const done = (): void => resolve({ cv });
     if (typeof cv.Mat === 'function') { done(); return; }
