@@ -10,7 +10,9 @@ import { falseAlarmProbability, glsPeriodogramMulti, refinedPeak } from './perio
 import type { FlickerFeatures, IntensitySeries } from './types.ts';
 
 export interface FlickerOptions {
-  /** Searched band, Hz (defaults 1 and 15); the upper end is capped at 0.98 × the slowest camera's Nyquist frequency. */
+  /**
+   * Searched band, Hz (defaults 2 and 15: below 2 Hz lie the codec's GOP rhythm and the slow wander
+   * of clouds and exposure, no wing beat of a drone-sized bird); the upper end is capped at 0.98 × the slowest camera's Nyquist frequency. */
   minHz?: number;
   maxHz?: number;
   /** Frequency grid oversampling relative to 1/span (default 3; the peak is refined by a parabola). */
@@ -31,7 +33,7 @@ export interface FlickerOptions {
   highPass_s?: number;
 }
 
-export const FLICKER_DEFAULTS: Required<FlickerOptions> = { minHz: 1, maxHz: 15, oversample: 3, minSamples: 12, fapThreshold: 1e-3, useArea: true, highPass_s: 0 };
+export const FLICKER_DEFAULTS: Required<FlickerOptions> = { minHz: 2, maxHz: 15, oversample: 3, minSamples: 12, fapThreshold: 1e-3, useArea: true, highPass_s: 0 };
 
 const MAX_BINS = 4096;
 

@@ -20,6 +20,13 @@ export interface TrackClassifierOptions extends RuleOptions {
   /** classify() recomputes a track at most this often, s of site time (default 1). */
   recompute_s?: number;
   /**
+   * While a track's label is 'unknown', recompute this often instead (default 0.25 s): a young
+   * track's wing beat becomes significant within a fraction of a second of more samples, and a
+   * bird seen by three cameras for only ten seconds cannot wait a whole second per look. Settled
+   * tracks (most of them) keep the slower rate, so the cost stays bounded.
+   */
+  recomputeUnknown_s?: number;
+  /**
    * After a wing beat was seen, this many seconds of site time count as "flapped recently":
    * steady intensity then does not argue for a drone, and the memory adds half the flicker
    * evidence (default 10; 0 disables). Flap-gliding birds pause their wing beats for seconds.
@@ -98,6 +105,7 @@ export class TrackClassifier {
   private readonly flickerWindow: number;
   private readonly maxSamples: number;
   private readonly recompute: number;
+  private readonly recomputeUnknown: number;
   private readonly hold: number;
   private readonly flapMemory: number;
   private readonly tracks = new Map<string, TrackState>();
@@ -109,6 +117,7 @@ export class TrackClassifier {
     this.flickerWindow = opts.flickerWindow_s ?? 4;
     this.maxSamples = opts.maxSamples ?? 512;
     this.recompute = opts.recompute_s ?? 1;
+    this.recomputeUnknown = opts.recomputeUnknown_s ?? Math.min(0.25, this.recompute);
     this.hold = opts.holdBand ?? 0.1;
     this.flapMemory = opts.flapMemory_s ?? 10;
     const bad = (what: string): never => { throw new ClassifyError('CLASSIFY_OPTIONS', what); };
@@ -116,6 +125,7 @@ export class TrackClassifier {
     if (!(Number.isInteger(this.maxSamples) && this.maxSamples >= 16)) bad(`maxSamples must be an integer ≥ 16, got ${this.maxSamples}`);
     if (!(this.flickerWindow > 0)) bad(`flickerWindow_s must be > 0, got ${this.flickerWindow}`);
     if (!(this.recompute >= 0)) bad(`recompute_s must be ≥ 0, got ${this.recompute}`);
+    if (!(this.recomputeUnknown >= 0)) bad(`recomputeUnknown_s must be ≥ 0, got ${this.recomputeUnknown}`);
     if (!(this.flapMemory >= 0)) bad(`flapMemory_s must be ≥ 0, got ${this.flapMemory}`);
     if (!(this.hold >= 0 && this.hold <= this.rules.unknownBand)) bad(`holdBand must be in [0, unknownBand], got ${this.hold}`);
   }
@@ -168,7 +178,8 @@ export class TrackClassifier {
     if (!s) return UNKNOWN_FEATURES();
     let now = t ?? s.path.last();
     if (t === undefined) for (const c of s.cams.values()) now = Math.max(now, c.ring.last());
-    if (s.result && (!s.dirty || now - s.computedAt < this.recompute)) return s.result;
+    const every = s.result?.class === 'unknown' ? this.recomputeUnknown : this.recompute;
+    if (s.result && (!s.dirty || now - s.computedAt < every)) return s.result;
     const raw = this.compute(s, now);
     s.result = this.withHysteresis(s.result, raw);
     s.computedAt = now;

@@ -32,7 +32,7 @@ export class TrackStage {
   private readonly classifier: TrackClassifier;
   private readonly alerts: AlertEngine | null;
   private closed = false;
-  /** Last update of every confirmed track: where to look for it in the next frames. */
+  /** Last update of every tentative or confirmed track: where to look for it in the next frames. */
   private readonly live = new Map<number, TrackRecord>();
   private readonly uv = new Float64Array(3);
 
@@ -46,7 +46,8 @@ export class TrackStage {
   tick(t: number, detections: readonly Detection[]): TickOutput {
     const tracks = this.tracker.step(t, detections);
     for (const r of tracks) {
-      if (r.status === 'confirmed') this.live.set(r.track_id, r); else this.live.delete(r.track_id);
+      // Tentative tracks are measured too: their samples are there when the track is confirmed.
+      if (r.status === 'lost') this.live.delete(r.track_id); else this.live.set(r.track_id, r);
       if (r.status === 'lost') {
         const last = this.classifier.current(r.track_id);
         if (last) { r.class = last.class; r.confidence = round3(last.confidence); }
@@ -62,7 +63,7 @@ export class TrackStage {
     return { tracks, alerts };
   }
 
-  /** Confirmed tracks as last updated (what {@link measureTracks} looks for). */
+  /** Tentative and confirmed tracks as last updated (what {@link measureTracks} looks for). */
   liveTracks(): LiveTrack[] {
     return [...this.live.values()].map((r) => ({ track_id: r.track_id, t: r.t, enu: r.enu, vel: r.vel }));
   }

@@ -127,6 +127,8 @@ export class Tracker {
   private Z = new Float64Array(0);
   private claimed = new Uint8Array(0);
   private nearTrack = new Uint8Array(0);
+  /** Detections a confirmed track could explain this scan (see markNearConfirmed). */
+  private blocked = new Uint8Array(0);
   private cost = new Float64Array(0);
   private miss = new Float64Array(0);
   private readonly sc = createUpdateScratch(9);
@@ -170,6 +172,10 @@ export class Tracker {
     const confirmed = this.live.filter((tr) => tr.status === 'confirmed');
     const tentative = this.live.filter((tr) => tr.status === 'tentative');
     this.associate(confirmed, detections, nD, t);
+    // What a confirmed track could explain (inside its gate, or within the birth exclusion of it)
+    // is a split of that target: it neither starts a track (initiate) nor feeds a tentative one,
+    // which would otherwise grow from a ghost into a confirmed duplicate on the same target.
+    this.markNearConfirmed(confirmed, nD);
     this.associate(tentative, detections, nD, t);
     const born = this.initiate(t, detections, nD);
     return this.finishScan(t, born);
@@ -197,6 +203,22 @@ export class Tracker {
     return n;
   }
 
+  /** Flag the unclaimed detections within birthExclusionM of a confirmed track or inside a confirmed track's gate. */
+  private markNearConfirmed(confirmed: readonly Track[], nD: number): void {
+    const blocked = this.blocked.length >= nD ? this.blocked : (this.blocked = new Uint8Array(Math.max(nD, 2 * this.blocked.length)));
+    blocked.fill(0, 0, nD);
+    const ex2 = this.birthExclusionM ** 2;
+    for (let j = 0; j < nD; j++) {
+      if (this.claimed[j]) continue;
+      if (this.nearTrack[j]) { blocked[j] = 1; continue; }
+      if (ex2 === 0) continue;
+      for (const c of confirmed) {
+        const x = c.state.x, dx = this.Z[3 * j]! - x[0]!, dy = this.Z[3 * j + 1]! - x[1]!, dz = this.Z[3 * j + 2]! - x[2]!;
+        if (dx * dx + dy * dy + dz * dz < ex2) { blocked[j] = 1; break; }
+      }
+    }
+  }
+
   /** Gate, solve GNN for one group of tracks over the unclaimed detections, update the winners. */
   private associate(group: Track[], dets: readonly TrackerDetection[], nD: number, t: number): void {
     const rows = group.length;
@@ -206,11 +228,12 @@ export class Tracker {
     const cost = this.cost.subarray(0, rows * nD).fill(Infinity);
     const miss = this.miss.subarray(0, rows).fill(this.gateD2);
     const Z = this.Z, R = this.R, g = this.gateD2;
+    const tentativeGroup = group[0]!.status === 'tentative';
     for (let i = 0; i < rows; i++) {
       const s = group[i]!.state, x = s.x, P = s.P, n = s.dim;
       const trP = P[0]! + P[n + 1]! + P[2 * n + 2]!;
       for (let j = 0; j < nD; j++) {
-        if (this.claimed[j]) continue;
+        if (this.claimed[j] || (tentativeGroup && this.blocked[j])) continue;
         const dx = Z[3 * j]! - x[0]!, dy = Z[3 * j + 1]! - x[1]!, dz = Z[3 * j + 2]! - x[2]!;
         // d² ≥ |ν|²/λmax(S) ≥ |ν|²/trace(S): skip the inverse for pairs that cannot pass.
         const trS = trP + R[9 * j]! + R[9 * j + 4]! + R[9 * j + 8]!;

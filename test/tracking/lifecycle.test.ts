@@ -76,6 +76,22 @@ test('gating: a detection far outside the gate starts its own track instead of u
   assert.ok(r2[0]!.enu[0] > 0.5);
 });
 
+test('a ghost 28 m from a confirmed target does not grow into a track by feeding on the target\'s split detections', () => {
+  // A confirmed target at rest at (0, 0, 100) whose detector also reports a split peak 1 m away
+  // every scan (two peaks of one target); one ghost detection 28 m away starts a tentative track.
+  // The split peaks are within the birth exclusion (20 m) of the confirmed track: they are the
+  // target's, so the tentative ghost gets nothing and is given up; no second confirmed track.
+  const tr = new Tracker({ geometry, confirmation: { m: 3, n: 5 }, initialVelocitySigma: 30 });
+  for (let k = 0; k < 5; k++) tr.step(k / 10, [det(0, 0, 100)]);
+  const recs: TrackRecord[] = [];
+  recs.push(...tr.step(0.5, [det(0, 0, 100), det(28, 0, 100)]));
+  for (let k = 6; k < 14; k++) recs.push(...tr.step(k / 10, [det(0, 0, 100), det(1, 0, 100)]));
+  assert.ok(recs.some((r) => r.track_id === 2 && r.status === 'tentative'), 'the ghost started a tentative track');
+  assert.ok(!recs.some((r) => r.track_id === 2 && r.status === 'confirmed'), 'the ghost was never confirmed');
+  assert.ok(recs.some((r) => r.track_id === 2 && r.status === 'lost'), 'the ghost was given up');
+  assert.deepEqual(tr.tracks.map((x) => [x.id, x.status]), [[1, 'confirmed']]);
+});
+
 test('contract checks: time never goes back, detections must be finite, options validated', () => {
   const tr = new Tracker({ geometry });
   tr.step(5, []);
