@@ -2,6 +2,6 @@
 export { OnlineRefiner } from './refiner.ts';
 export { observeCast, type CastObservation, type TrackPoint } from './observe.ts';
 export { layoutTracks, observationsFor, robustRms, type Layout, type Segment } from './problem.ts';
-export { anchorSimilarity, baFromCamera, calibrationOf, delta, type StateDelta } from './state.ts';
+export { anchorSimilarity, baFromCamera, calibrationOf, cameraParamsOf, delta, type StateDelta } from './state.ts';
 export type { CalibrationSnapshot, CameraCalibration, CameraChange, Observation2D, OnlineRefinerOptions, RefinementRecord, TrackState } from './types.ts';
 export { DetectCalibration, type DetectHookCamera } from './detect-hook.ts';

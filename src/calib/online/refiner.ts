@@ -75,12 +75,12 @@ export class OnlineRefiner {
     this.o = {
       referenceCamera: opts.referenceCamera ?? 0, gauge: opts.gauge ?? 'anchor',
       windowS: opts.windowS ?? 20, memoryS: opts.memoryS ?? 40, everyS: opts.everyS ?? 5, everyObservations: opts.everyObservations ?? 2000,
-      minObservations: opts.minObservations ?? 150, minCameraObservations: opts.minCameraObservations ?? 20, knotDt: opts.knotDt ?? 0.1,
+      minObservations: opts.minObservations ?? 150, minCameraObservations: opts.minCameraObservations ?? 40, knotDt: opts.knotDt ?? 0.1,
       holdOutEvery: opts.holdOutEvery ?? 4, focal: opts.focal ?? true, focalSigma: opts.focalSigma ?? 0.05, kSigma: opts.kSigma ?? 0.01,
       clocks: opts.clocks ?? true, poses: opts.poses ?? true, huberPx: opts.huberPx ?? 2, clipPx: opts.clipPx ?? 5, minGain: opts.minGain ?? 0.02,
       memoryTolerance: opts.memoryTolerance ?? 0.05, minMemoryObservations: opts.minMemoryObservations ?? 100,
       maxStep: { positionM: ms.positionM ?? 5, orientationDeg: ms.orientationDeg ?? 3, focalPct: ms.focalPct ?? 10, clockMs: ms.clockMs ?? 250 },
-      minModelObservations: { clock: opts.minModelObservations?.clock ?? 20, pose: opts.minModelObservations?.pose ?? 60, focal: opts.minModelObservations?.focal ?? 60 },
+      minModelObservations: { clock: opts.minModelObservations?.clock ?? 40, pose: opts.minModelObservations?.pose ?? 150, focal: opts.minModelObservations?.focal ?? 150 },
       maxIterations: opts.maxIterations ?? 15, keepRecords: opts.keepRecords ?? 200, now: opts.now ?? Date.now,
     };
     const o = this.o;

@@ -3,7 +3,7 @@
  * the bundle adjustment's BaCamera and the served JSON, the change between two states, and the
  * similarity that maps a candidate back onto an anchor calibration.
  */
-import { orientationFromRotation, rotationAngleBetween, type Camera } from '../../geometry/index.ts';
+import { orientationFromRotation, rotationAngleBetween, type Camera, type CameraParams } from '../../geometry/index.ts';
 import { applySimilarity, mul3, transpose3, umeyama, type Similarity } from '../solvers/index.ts';
 import type { BaCamera, BaTrajectory } from '../bundle.ts';
 import type { CameraCalibration } from './types.ts';
@@ -75,4 +75,16 @@ export function applyToState(T: Similarity, cams: BaCamera[], traj?: BaTrajector
     const K = traj.X;
     for (let k = 0; k < K.length; k += 3) K.set(applySimilarity(T, K.subarray(k, k + 3)), k);
   }
+}
+
+/**
+ * Geometry-module camera parameters for a served calibration, keeping what the refiner does not
+ * estimate (resolution, rolling shutter) from `base`: how a consumer (the live pipeline) would
+ * build its Camera from an accepted version.
+ */
+export function cameraParamsOf(cal: CameraCalibration, base: Camera): CameraParams {
+  return {
+    id: base.id, resolution: [base.width, base.height], pose: { ...cal.pose, enu: [...cal.pose.enu] }, intrinsics: { ...cal.intrinsics },
+    ...(base.params.rolling_shutter ? { rolling_shutter: base.params.rolling_shutter } : {}), clock: { ...cal.clock },
+  };
 }

@@ -109,11 +109,11 @@ export interface OnlineRefinerOptions {
   everyObservations?: number;
   /** Fewest observations in the window before a refinement is tried (default 150). */
   minObservations?: number;
-  /** Fewest fit observations for a camera to take part (fewer: its parameters are held) (default 20). */
+  /** Fewest fit observations for a camera to take part (fewer: its parameters are held) (default 40). */
   minCameraObservations?: number;
   /**
    * Fewest fit observations per camera for a model that refines clocks / poses / focal lengths
-   * (defaults 20, 60, 60): the model is tried only when every taking-part camera has that many
+   * (defaults 40, 150, 150): the model is tried only when every taking-part camera has that many
    * (holding one camera at a wrong calibration while the others move biases them all). A few
    * dozen observations of one short track fix a clock offset but not a pose.
    */
