@@ -45,6 +45,8 @@ interface Candidate {
   rms: number;
   /** Robust memory RMS (NaN when there is no memory or it was not reached). */
   memRms: number;
+  /** 1-σ of each camera centre from the adjustment (bundle.ts; 0 when held; empty when it failed). */
+  sigma: number[];
 }
 
 /** Hard cap on stored observations and states (oldest dropped first). */
@@ -203,6 +205,7 @@ export class OnlineRefiner {
       return {
         id: this.ids[i]!, observations: b.n, rmse_before_px: round(b.rms, 4), rmse_after_px: round(a.rms, 4),
         d_position_m: round(d.positionM, 4), d_orientation_deg: round(d.orientationDeg, 5), d_focal_pct: round(d.focalPct, 4), d_clock_ms: round(d.clockMs, 4),
+        ...(shown.model.includes('pose') && Number.isFinite(shown.sigma[i]) ? { position_sigma_m: round(shown.sigma[i]!, 4) } : {}),
       };
     });
     const rec: RefinementRecord = {
@@ -229,6 +232,7 @@ export class OnlineRefiner {
     const traj: BaTrajectory = { s0: start.s0, dt: start.dt, X: Float64Array.from(start.X) };
     const poses = model.includes('pose');
     let fitRms = NaN;
+    let sigma: number[] = [];
     let failure: string | null = null;
     try {
       const fixedPose = active.flatMap((a, i) => (a && poses ? [] : [i]));
@@ -237,6 +241,7 @@ export class OnlineRefiner {
         clocks: model.includes('clock'), drifts: false, huberPx: o.huberPx, maxIterations: o.maxIterations,
       });
       fitRms = rep.rmsPx;
+      sigma = rep.positionSigma;
       for (let i = 0; i < cams.length; i++) if (!active[i]) cams[i] = cloneBa(cur[i]!);
       if (poses && o.gauge === 'anchor') {
         const T = anchorSimilarity(cams, this.anchor);
@@ -248,7 +253,7 @@ export class OnlineRefiner {
     const deltas = cur.map((c, i) => delta(c, cams[i]!));
     failure ??= this.implausible(cams, deltas);
     const after = failure ? new Float64Array(test.cam.length).fill(Infinity) : reprojectionErrors(cams, this.fitKnots(cams, traj, fit), test);
-    return { model, cams, after, fitRms, deltas, failure, rms: robustRms(after, o.clipPx).rms, memRms: NaN };
+    return { model, cams, after, fitRms, deltas, failure, rms: robustRms(after, o.clipPx).rms, memRms: NaN, sigma };
   }
 
   /** Null when every camera's step is plausible; else the first that is not. */

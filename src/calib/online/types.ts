@@ -43,6 +43,11 @@ export interface CameraChange {
   /** Relative focal change, percent. */
   d_focal_pct: number;
   d_clock_ms: number;
+  /**
+   * With a pose model: the adjustment's 1-σ of the camera centre (bundle.ts: in its own frame,
+   * reference camera held, so 0 there). A change well inside it is not resolved by the window.
+   */
+  position_sigma_m?: number;
 }
 
 export interface RefinementRecord {
