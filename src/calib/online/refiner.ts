@@ -162,13 +162,10 @@ export class OnlineRefiner {
     };
     const runnable = this.models.map((m) => ({ m, active: activeFor(m) })).filter((x) => x.active !== null);
     if (runnable.length === 0) return null;
-    const base = {
-      t, wall: '', window: { t0: round(wStart, 3), t1: round(t, 3), observations: ba.cam.length, held_out: test.cam.length, tracks: layout.segments.length, memory: 0 },
-    };
+    const window = { t0: round(wStart, 3), t1: round(t, 3), observations: ba.cam.length, held_out: test.cam.length, tracks: layout.segments.length, memory: 0 };
     // Current calibration against the held-out observations.
     const trajBefore = this.fitKnots(cur, trajectoryOf(layout), fit);
     const before = reprojectionErrors(cur, trajBefore, test);
-    // Candidates of growing freedom; the held-out observations choose among them.
     const clip = o.clipPx;
     const rb = robustRms(before, clip);
     // Memory: the observations before the window, with their own tracks.
@@ -177,7 +174,7 @@ export class OnlineRefiner {
     if (mObs.length >= o.minMemoryObservations) {
       const ml = layoutTracks(this.states.filter((x) => x.t >= mStart - 1 && x.t < wStart + 1), o.knotDt);
       const mb = ml ? observationsFor(ml, mObs, cur).ba : null;
-      if (ml && mb && mb.cam.length >= o.minMemoryObservations) { memory = { layout: ml, ba: mb }; base.window.memory = mb.cam.length; }
+      if (ml && mb && mb.cam.length >= o.minMemoryObservations) { memory = { layout: ml, ba: mb }; window.memory = mb.cam.length; }
     }
     const memRms = (cams: readonly BaCamera[]): number => (memory ? robustRms(reprojectionErrors(cams, this.fitKnots(cams, trajectoryOf(memory.layout), memory.ba), memory.ba), clip).rms : NaN);
     const memB = memRms(cur);
@@ -211,7 +208,7 @@ export class OnlineRefiner {
     const rec: RefinementRecord = {
       kind: reason ? 'rejected' : 'accepted',
       version: reason ? this.version : this.version + 1,
-      t: round(t, 4), wall: new Date(o.now()).toISOString(), window: base.window,
+      t: round(t, 4), wall: new Date(o.now()).toISOString(), window,
       rmse_before_px: round(rb.rms, 4), rmse_after_px: round(ra.rms, 4),
       ...(Number.isFinite(memB) && Number.isFinite(memA) ? { memory_rmse_before_px: round(memB, 4), memory_rmse_after_px: round(memA, 4) } : {}),
       fit_rmse_px: round(fitRms, 4), model: shown.model,
