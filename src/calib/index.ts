@@ -7,3 +7,9 @@ export { parseBeaconCsv, parseTrackCsv, sampleTrack, medianInterval, type Track2
 export { alignBeacon, type BeaconAlignment, type BeaconLog, type BeaconOptions } from './beacon.ts';
 export { CalibInputError, CalibFailedError } from './errors.ts';
 export * as solvers from './solvers/index.ts';
+/** Static scene (ORB bump monitor, skyline alignment, pairwise geometry; OpenCV.js loads lazily, on first use). See docs/CALIB-STATIC.md. */
+export * as staticScene from './static/index.ts';
+/** Clock offsets from the sharpness of a tracked target's 3D peak. See docs/CALIB-SHARPNESS.md. */
+export * as sharpness from './sharpness/index.ts';
+/** The online refiner (dvs detect --calib-online; the live server's calibration versions). See docs/CALIB-ONLINE.md. */
+export * as online from './online/index.ts';

@@ -9,11 +9,13 @@ import { redactCredentials } from '../config/redact.ts';
 import { buildApi, isLiveCamera, MediaServer, MediaServerError } from '../server/index.ts';
 import { processIo, UsageError, type CliIo } from './io.ts';
 
-export const SERVE_USAGE = `usage: dvs serve --config site.yaml [--port N] [--bind ADDR] [--lanes N]
+export const SERVE_USAGE = `usage: dvs serve --config site.yaml [--port N] [--bind ADDR] [--lanes N] [--no-detect]
   --config  site config; cameras with rtsp://, rtp:// or tcp:// sources are received (file: ones are ignored)
   --port    API port (default api.port of the config; 0 = any free port, printed)
   --bind    API address (default api.bind_address of the config)
   --lanes   ingest lanes for load balancing (default min(4, CPU cores))
+  --no-detect  receive and monitor the streams only (no decoding, detection or tracking); by default
+            detection runs when every live camera has a pose, intrinsics and rtp_config resolution and fps
   environment: DVS_WEBHOOK_SECRET signs webhook alerts (required when alerting.webhook_url is set)
 `;
 
@@ -29,7 +31,7 @@ export async function serveCommand(argv: string[], io: CliIo = processIo, contro
   try {
     const { values } = parseArgs({
       args: argv, strict: true, allowPositionals: false,
-      options: { config: { type: 'string' }, port: { type: 'string' }, bind: { type: 'string' }, lanes: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      options: { config: { type: 'string' }, port: { type: 'string' }, bind: { type: 'string' }, lanes: { type: 'string' }, 'no-detect': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
     });
     if (values.help) { io.stdout(SERVE_USAGE); return 0; }
     if (!values.config) throw new UsageError('--config is required');
@@ -41,7 +43,7 @@ export async function serveCommand(argv: string[], io: CliIo = processIo, contro
     const live = cfg.cameras.filter(isLiveCamera);
     if (live.length === 0) io.stderr('dvs serve: no live camera (rtsp://, rtp://, tcp://) in the config; serving the API with no streams\n');
 
-    const srv = new MediaServer(cfg, lanes !== undefined ? { lanes } : {});
+    const srv = new MediaServer(cfg, { ...(lanes !== undefined ? { lanes } : {}), ...(values['no-detect'] ? { pipeline: false } : {}) });
     server = srv;
     srv.on('state', (e) => io.stdout(`${new Date(e.at).toISOString()} ${e.id} ${e.from} → ${e.to}${e.attempt > 0 && e.to !== 'active' ? ` (attempt ${e.attempt})` : ''}${e.reason ? `: ${e.reason}` : ''}\n`));
     srv.on('degraded', (a) => io.stdout(`${new Date(a.at).toISOString()} ${a.streamId} health degraded (score ${a.score.toFixed(0)}, worst ${a.worst ?? '?'})\n`));
@@ -53,6 +55,8 @@ export async function serveCommand(argv: string[], io: CliIo = processIo, contro
     const addr = app.server.address();
     const bound = typeof addr === 'object' && addr !== null ? { host: addr.address, port: addr.port } : { host, port: port ?? cfg.api.port };
     io.stdout(`dvs serve: ${live.length} stream(s) [${live.map((c) => `${c.id} ${redactCredentials(c.source)}`).join(', ')}], ${srv.lanes} lane(s) (${srv.strategy}), API on http://${bound.host.includes(':') ? `[${bound.host}]` : bound.host}:${bound.port}\n`);
+    const ps = srv.pipelineState;
+    io.stdout(`dvs serve: detection ${ps.enabled ? 'on' : `off${ps.reason ? ` (${ps.reason})` : ''}`}\n`);
     control.onListening?.(bound);
 
     await new Promise<void>((resolve) => {

@@ -25,6 +25,7 @@ for (const signal of ['SIGTERM'] as const) { // SIGINT takes the same path (one 
       assert.equal(await exited, 0, out);
       assert.match(out, new RegExp(`${signal}, shutting down`));
       assert.match(out, /camA \w+ → stopped: manager closed/);
+      assert.match(out, /dvs serve: detection off \(.*camA.*\)/, 'camA has no resolution or pose: the reason names it');
       assert.match(out, /dvs serve: stopped\n$/);
     } finally {
       p.kill('SIGKILL');
