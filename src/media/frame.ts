@@ -44,6 +44,8 @@ export interface Depacketizer {
   readonly codec: VideoCodec;
   /** Consumes one packet in sequence order; returns the frames it completed (0, 1 or 2). */
   push(p: DepacketizerPacket): MediaFrame[];
+  /** Optional: `push` appending the completed frames to `out` instead (no array per packet). */
+  pushInto?(p: DepacketizerPacket, out: MediaFrame[]): void;
   /** Emits the frame under construction (incomplete, as its end was not seen). */
   flush(): MediaFrame[];
   /** Forgets all state except out-of-band parameter sets. */
@@ -86,6 +88,12 @@ export class FrameAssembler implements Depacketizer {
 
   push(p: DepacketizerPacket): MediaFrame[] {
     const out: MediaFrame[] = [];
+    this.pushInto(p, out);
+    return out;
+  }
+
+  /** `push`, appending the completed frames to `out` (no array per packet). */
+  pushInto(p: DepacketizerPacket, out: MediaFrame[]): void {
     const seq = p.sequenceNumber & 0xffff;
     const gap = this.prevSeq >= 0 && ((seq - this.prevSeq) & 0xffff) !== 1;
     if (this.active && (p.timestamp >>> 0) !== this.ts) {
@@ -111,7 +119,6 @@ export class FrameAssembler implements Depacketizer {
     // Once broken, the frame's bytes are useless: skip the work and the memory.
     if (!this.broken && (!this.impl.add(p.payload) || this.impl.size > this.maxBytes)) this.broken = true;
     if (p.marker) out.push(this.emit(false));
-    return out;
   }
 
   flush(): MediaFrame[] {

@@ -5,18 +5,18 @@
  * (UDP, TCP, RTSP-interleaved) feed it and call `poll` when `nextDeadline` comes due.
  */
 import { checkRange } from './errors.ts';
-import type { Depacketizer, MediaFrame } from './frame.ts';
+import type { Depacketizer, DepacketizerPacket, MediaFrame } from './frame.ts';
 import { createH264Depacketizer } from './h264/depacketizer.ts';
 import { h264ParametersFromFmtp } from './h264/parameters.ts';
 import { createH265Depacketizer } from './h265/depacketizer.ts';
 import { h265ParametersFromFmtp } from './h265/parameters.ts';
-import { JitterBuffer, type JitterBufferStats } from './jitter/buffer.ts';
+import { JitterBuffer, type JitterBufferStats, type JitterVisitor } from './jitter/buffer.ts';
 import { KeyframeGate, type KeyframeGateStats } from './jitter/gate.ts';
 import { createMjpegDepacketizer } from './mjpeg/depacketizer.ts';
 import { buildRtcp } from './rtcp/build.ts';
 import { parseRtcp } from './rtcp/parse.ts';
 import type { RtcpPacket, SenderReport } from './rtcp/types.ts';
-import { parseRtp, type RtpPacket } from './rtp/packet.ts';
+import { readU32, rtpPayloadBounds } from './rtp/packet.ts';
 import type { VideoCodec, VideoTrack } from './sdp/media.ts';
 import { ReceiverStatistics, type ReceiverStatisticsSnapshot } from './stats/receiver.ts';
 
@@ -101,6 +101,8 @@ export function createDepacketizer(o: Pick<RtpReceiverOptions, 'codec' | 'parame
   }
 }
 
+const sameTimestamp = (a: DepacketizerPacket, b: DepacketizerPacket): boolean => a.timestamp === b.timestamp;
+
 export class RtpReceiverCore {
   readonly codec: VideoCodec;
   readonly counters: ReceiverCounters = {
@@ -113,13 +115,29 @@ export class RtpReceiverCore {
   private readonly receiverSsrc: number;
   private readonly cname: string;
   private readonly stats: ReceiverStatistics;
-  private readonly jitter: JitterBuffer<RtpPacket>;
+  private readonly jitter: JitterBuffer<DepacketizerPacket>;
   private readonly depack: Depacketizer;
   private readonly gate: KeyframeGate;
   private sr: LastSenderReport | null = null;
   /** Earliest arrival per RTP timestamp of frames under construction (a handful at most). */
   private readonly firstArrival = new Map<number, number>();
   private firSeq = 0;
+  /** Payload start/end of the datagram being pushed (read in place, no packet object). */
+  private readonly bounds = new Int32Array(2);
+  /** What `poll` is filling, and its time, while the jitter buffer drains into `released`. */
+  private pollOut: ReceiverPoll | null = null;
+  private pollNow = 0;
+  private readonly assembled: MediaFrame[] = [];
+  private readonly released: JitterVisitor<DepacketizerPacket> = {
+    packet: (p, _seq, arrivalMs) => this.onReleased(p, arrivalMs),
+    lost: () => {
+      if (this.gate.noteLoss(this.pollNow) && this.codec !== 'mjpeg') this.pollOut!.requestKeyframe = true;
+    },
+    reset: () => {
+      this.emitAssembled(this.depack.flush());
+      this.depack.reset();
+    },
+  };
 
   constructor(opts: RtpReceiverOptions) {
     this.codec = opts.codec;
@@ -155,23 +173,33 @@ export class RtpReceiverCore {
       this.counters.tooLarge++;
       return 'too-large';
     }
-    const r = parseRtp(datagram);
-    if (!r.ok) {
+    // The fixed header is read in place (the same checks as parseRtp); only the payload view
+    // and a four-field record are made per packet.
+    const b = this.bounds;
+    if (!rtpPayloadBounds(datagram, b)) {
       this.counters.malformed++;
       return 'malformed';
     }
-    const p = r.value;
-    if (this.pt !== null && p.payloadType !== this.pt) {
+    const b1 = datagram[1]!;
+    if (this.pt !== null && (b1 & 0x7f) !== this.pt) {
       this.counters.wrongPayloadType++;
       return 'wrong-payload-type';
     }
-    if (this.ssrc === null) this.ssrc = p.ssrc;
-    else if (p.ssrc !== this.ssrc) {
+    const ssrc = readU32(datagram, 8);
+    if (this.ssrc === null) this.ssrc = ssrc;
+    else if (ssrc !== this.ssrc) {
       this.counters.wrongSsrc++;
       return 'wrong-ssrc';
     }
-    this.stats.onPacket(p.sequenceNumber, p.timestamp, nowMs);
-    return this.jitter.push(p, nowMs);
+    const sequenceNumber = (datagram[2]! << 8) | datagram[3]!;
+    const timestamp = readU32(datagram, 4);
+    this.stats.onPacket(sequenceNumber, timestamp, nowMs);
+    const start = b[0]!;
+    const packet: DepacketizerPacket = {
+      sequenceNumber, timestamp, marker: (b1 & 0x80) !== 0,
+      payload: new Uint8Array(datagram.buffer, datagram.byteOffset + start, b[1]! - start),
+    };
+    return this.jitter.push(packet, nowMs);
   }
 
   /** Feeds one RTCP datagram; sender reports of our source update LSR/DLSR and the SR clock. */
@@ -191,28 +219,49 @@ export class RtpReceiverCore {
   /** Releases due packets and returns the whole frames they completed. */
   poll(nowMs: number): ReceiverPoll {
     const out: ReceiverPoll = { frames: [], dropped: 0, requestKeyframe: false };
-    for (const o of this.jitter.poll(nowMs)) {
-      if (o.kind === 'packet') {
-        const ts = o.packet.timestamp;
-        const seen = this.firstArrival.get(ts);
-        if (seen === undefined || o.arrivalMs < seen) {
-          if (seen === undefined && this.firstArrival.size >= 16) this.firstArrival.clear(); // frames that never ended
-          this.firstArrival.set(ts, o.arrivalMs);
-        }
-        for (const f of this.depack.push(o.packet)) this.gateFrame(f, nowMs, out);
-      } else if (o.kind === 'lost') {
-        if (this.gate.noteLoss(nowMs) && this.codec !== 'mjpeg') out.requestKeyframe = true;
-      } else {
-        for (const f of this.depack.flush()) this.gateFrame(f, nowMs, out);
-        this.depack.reset();
-      }
+    this.pollOut = out;
+    this.pollNow = nowMs;
+    try {
+      this.jitter.drain(nowMs, this.released);
+    } finally {
+      this.pollOut = null;
     }
     return out;
+  }
+
+  private onReleased(p: DepacketizerPacket, arrivalMs: number): void {
+    const ts = p.timestamp;
+    const seen = this.firstArrival.get(ts);
+    if (seen === undefined || arrivalMs < seen) {
+      if (seen === undefined && this.firstArrival.size >= 16) this.firstArrival.clear(); // frames that never ended
+      this.firstArrival.set(ts, arrivalMs);
+    }
+    const d = this.depack;
+    if (d.pushInto) {
+      const a = this.assembled;
+      d.pushInto(p, a);
+      if (a.length > 0) {
+        this.emitAssembled(a);
+        a.length = 0;
+      }
+    } else this.emitAssembled(d.push(p));
+  }
+
+  private emitAssembled(frames: readonly MediaFrame[]): void {
+    for (const f of frames) this.gateFrame(f, this.pollNow, this.pollOut!);
   }
 
   /** When `poll` next has work (ms, same clock as `nowMs`), or null when idle. */
   nextDeadline(): number | null {
     return this.jitter.nextDeadline();
+  }
+
+  /**
+   * When the frame at the head of the jitter buffer has wholly fallen due (its last packet
+   * received so far), or null when idle: the time to poll for one wake-up per frame.
+   */
+  nextFrameDeadline(): number | null {
+    return this.jitter.nextGroupDeadline(sameTimestamp);
   }
 
   /** RR (with one block when a source is known) + SDES CNAME, as one compound datagram. */

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  buildRtcp, createH264Depacketizer, createH265Depacketizer, createMjpegDepacketizer, parseRtcp, parseRtp, parseSdp,
+  buildRtcp, createH264Depacketizer, rtpPayloadBounds, createH265Depacketizer, createMjpegDepacketizer, parseRtcp, parseRtp, parseSdp,
   chooseChallenge, digestAuthorization, parseAuthenticate, parseRtpInfo, parseSession, parseTransport, Rfc4571Deframer, RtspClient,
   RtpReceiverCore, RtspParser, serializeInterleaved, serializeRtp, splitUrl, type RtcpPacket,
 } from '../../src/media/index.ts';
@@ -40,6 +40,7 @@ function mutate(r: Rng, src: Uint8Array, lengthAt: readonly number[] = []): Uint
 
 test(`RTP parser: ${N} random and mutated packets`, () => {
   const r = new Rng(0xa11ce);
+  const bounds = new Int32Array(2);
   let ok = 0;
   for (let i = 0; i < N; i++) {
     let buf: Uint8Array;
@@ -54,9 +55,14 @@ test(`RTP parser: ${N} random and mutated packets`, () => {
       buf = mutate(r, valid, [2, 12, 14]);
     }
     const res = parseRtp(buf);
+    // The receiver's in-place header read must accept and bound exactly what the parser does.
+    const inPlace = rtpPayloadBounds(buf, bounds);
+    assert.equal(inPlace, res.ok);
     if (res.ok) {
       ok++;
       assert.ok(res.value.payload.length <= buf.length && res.value.csrc.length <= 15);
+      assert.equal(res.value.payload.byteOffset - buf.byteOffset, bounds[0]);
+      assert.equal(res.value.payload.length, bounds[1]! - bounds[0]!);
     }
   }
   assert.ok(ok > N / 10, `some inputs must parse (${ok})`);

@@ -139,3 +139,52 @@ test('before anything is released, a packet older than the first one seen is acc
   assert.deepEqual(show(jb.poll(50)), ['2109', '2110']);
   assert.equal(jb.push({ sequenceNumber: 2108 }, 51), 'late');
 });
+
+test('drain hands out exactly what poll lists, in the same order (random pushes with loss, reordering, duplicates, restarts, overflow)', () => {
+  type Q = { sequenceNumber: number };
+  const a = new JitterBuffer<Q>({ delayMs: 60, capacity: 32, maxDropout: 200 });
+  const b = new JitterBuffer<Q>({ delayMs: 60, capacity: 32, maxDropout: 200 });
+  let x = 12345;
+  const rnd = (n: number) => ((x = (Math.imul(x, 1103515245) + 12345) >>> 0) >>> 8) % n;
+  const listed: string[] = [];
+  const drained: string[] = [];
+  const v = {
+    packet: (p: Q, seq: number, arrivalMs: number) => drained.push(`p${p.sequenceNumber}/${seq}@${arrivalMs}`),
+    lost: (seq: number, count: number) => drained.push(`lost${seq}+${count}`),
+    reset: () => drained.push('reset'),
+  };
+  let seq = 60000, now = 0;
+  for (let i = 0; i < 5000; i++) {
+    now += rnd(7);
+    const r = rnd(100);
+    seq = r < 2 ? rnd(65536) : r < 8 ? seq + 2 + rnd(40) : r < 15 ? seq - rnd(5) : seq + 1;
+    const p = { sequenceNumber: seq & 0xffff };
+    assert.equal(a.push(p, now), b.push(p, now));
+    if (rnd(3) === 0) {
+      for (const o of a.poll(now)) listed.push(o.kind === 'packet' ? `p${o.packet.sequenceNumber}/${o.seq}@${o.arrivalMs}` : o.kind === 'lost' ? `lost${o.seq}+${o.count}` : 'reset');
+      b.drain(now, v);
+    }
+  }
+  assert.ok(listed.length > 1000);
+  assert.deepEqual(drained, listed);
+  assert.deepEqual(b.stats, a.stats);
+});
+
+test('group deadline: the first frame falls due with its last consecutive packet; a gap ends the run', () => {
+  type F = { sequenceNumber: number; ts: number };
+  const same = (p: F, q: F) => p.ts === q.ts;
+  const jb = new JitterBuffer<F>({ delayMs: 100 });
+  jb.push({ sequenceNumber: 10, ts: 0 }, 0);
+  jb.push({ sequenceNumber: 11, ts: 0 }, 3);
+  jb.push({ sequenceNumber: 12, ts: 0 }, 2);
+  jb.push({ sequenceNumber: 13, ts: 3000 }, 33);
+  assert.equal(jb.nextDeadline(), 100, 'first packet alone');
+  assert.equal(jb.nextGroupDeadline(same), 103, 'latest arrival of the frame (3 ms) + 100');
+  assert.equal(jb.poll(103).length, 3);
+  assert.equal(jb.nextGroupDeadline(same), 133);
+  const g = new JitterBuffer<F>({ delayMs: 100 });
+  g.push({ sequenceNumber: 1, ts: 0 }, 0);
+  g.push({ sequenceNumber: 3, ts: 0 }, 9); // 2 missing: the run stops before the gap
+  assert.equal(g.nextGroupDeadline(same), 100);
+  assert.equal(new JitterBuffer<F>().nextGroupDeadline(same), null);
+});

@@ -91,6 +91,34 @@ export function parseRtp(buf: Uint8Array): ParseResult<RtpPacket> {
   });
 }
 
+/**
+ * Where the payload of an RTP packet lies, without building the packet: `out[0]` start and
+ * `out[1]` end (padding removed). False exactly when `parseRtp` would fail. For receivers that
+ * read the fixed header in place.
+ */
+export function rtpPayloadBounds(buf: Uint8Array, out: Int32Array): boolean {
+  const n = buf.length;
+  if (n < 12) return false;
+  const b0 = buf[0]!;
+  if (b0 >> 6 !== 2) return false;
+  let off = 12 + (b0 & 0x0f) * 4;
+  if (off > n) return false;
+  if (b0 & 0x10) {
+    if (off + 4 > n) return false;
+    off += 4 + ((buf[off + 2]! << 8) | buf[off + 3]!) * 4;
+    if (off > n) return false;
+  }
+  let end = n;
+  if (b0 & 0x20) {
+    const pad = buf[n - 1]!;
+    if (pad === 0 || off + pad > n) return false;
+    end = n - pad;
+  }
+  out[0] = off;
+  out[1] = end;
+  return true;
+}
+
 /** Serialises an RTP packet into a new buffer. Throws MEDIA_ARGUMENT on out-of-range fields. */
 export function serializeRtp(p: RtpPacketInit): Uint8Array {
   const csrc = p.csrc ?? EMPTY;

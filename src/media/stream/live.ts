@@ -114,6 +114,11 @@ const zeroTotals = (): Totals => ({
   malformed: 0, tooLarge: 0, wrongPt: 0, wrongSsrc: 0, late: 0, duplicates: 0, keyframeRequests: 0,
 });
 
+/** How early a timer may fire (Node: whole ms from a cached loop time) and still count as on time. */
+const EARLY_FIRE_MS = 2;
+/** Latest a due receiver report or metrics sample waits for a wake-up it can share, ms. */
+const HOUSEKEEPING_SLACK_MS = 50;
+
 export class LiveStream {
   readonly id: string;
   /** Source without credentials. */
@@ -149,6 +154,8 @@ export class LiveStream {
   private earlyRtcp: { data: Uint8Array; at: number }[] = [];
   private opening: Promise<void> | null = null;
   private lastTick = -Infinity;
+  /** Clock time the timer is armed for (Infinity when none). */
+  private timerAt = Infinity;
   /** Exceptions thrown by `onFrame` / `onEvent` (caught; the stream goes on). */
   listenerErrors = 0;
   lastListenerError: string | null = null;
@@ -241,6 +248,7 @@ export class LiveStream {
     // so the ports are free when this resolves.
     if (opening) await opening.catch(() => undefined);
     this.timer.cancel();
+    this.timerAt = Infinity;
     this.retireCore(this.clock.now());
     const t = this.transport;
     this.transport = null;
@@ -317,8 +325,8 @@ export class LiveStream {
         this.rtpLast = null;
       }
     }
-    const d = core.nextDeadline();
-    if (d !== null) this.timer.arm(Math.max(d, this.lastTick + this.o.pollGranularityMs));
+    // Whatever fell due since the last wake-up is done in this one.
+    this.schedule(this.service(at));
   }
 
   private onRtcp(data: Uint8Array, at: number): void {
@@ -348,36 +356,68 @@ export class LiveStream {
   // ------------------------------------------------------------------ timers
 
   private tick(): void {
+    const target = this.timerAt;
+    this.timerAt = Infinity;
     if (!this.transport || this.st === 'idle' || this.st === 'closed') return;
-    const now = this.clock.now();
+    // Node's timers count whole milliseconds from the loop's cached time, so they fire up to
+    // about a millisecond before their time on this clock: count that as on time, or the
+    // frame due then would cost a second wake-up a granule later.
+    let now = this.clock.now();
+    if (target > now && target - now < EARLY_FIRE_MS) now = target;
     this.lastTick = now;
-    if (this.core) this.pollCore(now);
-    if (now >= this.nextRtcpAt) {
-      if (this.o.enableRtcp && this.core && this.core.sourceSsrc !== null) this.transport.sendRtcp(this.core.buildReceiverReport(now));
-      this.nextRtcpAt = Math.max(this.nextRtcpAt + this.o.rtcpIntervalMs, now + 1);
-    }
-    if (now >= this.nextSampleAt) {
-      this.window.addSample(this.sample(now));
-      this.nextSampleAt = Math.max(this.nextSampleAt + this.o.sampleIntervalMs, now + 1);
-    }
+    const d = this.service(now);
     if ((this.st === 'waiting' || this.st === 'receiving') && now - (this.lastPacketAt ?? this.silenceFrom) >= this.o.connectionTimeoutMs
       && now - this.silenceFrom >= this.o.connectionTimeoutMs) {
       this.st = 'lost';
       const since = this.lastPacketAt !== null && this.lastPacketAt >= this.silenceFrom ? 'since the last packet' : 'since connecting';
       this.emit({ type: 'lost', id: this.id, reason: 'timeout', message: `no RTP for ${this.o.connectionTimeoutMs} ms ${since}`, atMs: now });
     }
-    this.schedule();
+    this.schedule(d);
   }
 
-  private schedule(): void {
+  /**
+   * Work due at `now`: frames whose playout time has come, a receiver report, a metrics sample.
+   * Called from every wake-up (timer or datagram), so that a datagram arriving after a due time
+   * saves the timer's wake-up. Returns the core's next frame deadline.
+   */
+  private service(now: number): number | null {
+    let core = this.core;
+    let d = core ? core.nextFrameDeadline() : null;
+    if (d !== null && d <= now) {
+      this.pollCore(now);
+      core = this.core; // a listener may have disconnected the stream
+      d = core ? core.nextFrameDeadline() : null;
+    }
+    if (now >= this.nextRtcpAt) {
+      if (this.o.enableRtcp && core && core.sourceSsrc !== null && this.transport) this.transport.sendRtcp(core.buildReceiverReport(now));
+      this.nextRtcpAt = Math.max(this.nextRtcpAt + this.o.rtcpIntervalMs, now + 1);
+    }
+    if (now >= this.nextSampleAt) {
+      this.window.addSample(this.sample(now));
+      this.nextSampleAt = Math.max(this.nextSampleAt + this.o.sampleIntervalMs, now + 1);
+    }
+    return d;
+  }
+
+  /**
+   * Arms the one timer for the earliest pending item: playout deadline, silence timeout, and
+   * report and sample times plus a little slack (the frame timer or a datagram nearly always
+   * does them first, so they seldom need a wake-up of their own). An earlier pending time is
+   * kept, never moved later: Node wakes for a cancelled timer anyway. Called per datagram;
+   * unchanged times cost a few comparisons.
+   */
+  private schedule(d: number | null = this.core?.nextFrameDeadline() ?? null): void {
     if (!this.transport || this.st === 'idle' || this.st === 'closed') return;
-    let at = Math.min(this.nextRtcpAt, this.nextSampleAt);
-    const d = this.core?.nextDeadline();
-    if (d != null) at = Math.min(at, d);
+    let at = Math.min(this.nextRtcpAt + Math.min(HOUSEKEEPING_SLACK_MS, this.o.rtcpIntervalMs / 4),
+      this.nextSampleAt + Math.min(HOUSEKEEPING_SLACK_MS, this.o.sampleIntervalMs / 4));
+    if (d !== null) at = Math.min(at, d);
     if (this.st === 'waiting' || this.st === 'receiving') {
       at = Math.min(at, Math.max(this.lastPacketAt ?? this.silenceFrom, this.silenceFrom) + this.o.connectionTimeoutMs);
     }
-    this.timer.arm(Math.max(at, this.lastTick + this.o.pollGranularityMs));
+    at = Math.max(at, this.lastTick + this.o.pollGranularityMs);
+    if (this.timer.pending && this.timerAt <= at) return;
+    this.timerAt = at;
+    this.timer.arm(at);
   }
 
   private pollCore(now: number): void {
