@@ -137,7 +137,7 @@ export class SharpnessCost {
       if (n < 2) continue;
       const r = this.solve(n);
       const dropped = r ? r.dropped : n;
-      count += n;
+      count += 2 * n - 3;
       sum += dropped * tau2;
       if (r) for (let q = 0; q < r.active; q++) sum += Math.min(this.res[q]! ** 2, tau2);
       if (detail) {

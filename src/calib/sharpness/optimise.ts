@@ -26,6 +26,8 @@ export interface SharpnessOptions extends Omit<SharpnessCostOptions, 'marginS'> 
   newtonStepMs?: number;
   /** Observations farther than this from the line through their neighbours are dropped, pixels (default 4). */
   outlierPx?: number;
+  /** Half-width of the local quadratic that smooths each camera's track before interpolation, seconds (default 0.2; 0 = raw). */
+  smoothS?: number;
   /** Cameras with fewer usable observations are left out (default 20). */
   minObservations?: number;
   /** Progress lines. */
@@ -99,7 +101,7 @@ export function refineClockOffsets(cameras: readonly Camera[], observations: rea
   for (const o of observations) {
     const cam = byId.get(o.id);
     if (!cam) throw new CalibInputError(`observations for unknown camera ${o.id}`);
-    const r = new CameraRays(cam, o, opts.outlierPx ?? 4);
+    const r = new CameraRays(cam, o, opts.outlierPx ?? 4, opts.smoothS ?? 0.2);
     if (r.n < minObs) { notes.set(o.id, `${r.n} usable observations (< ${minObs}), left out`); continue; }
     rays.push(r);
   }
@@ -155,10 +157,35 @@ export function refineClockOffsets(cameras: readonly Camera[], observations: rea
   const free = rays.map((_, i) => i).filter((i) => i !== refIdx);
   const newton = jointNewton(cost, delta, free, W, tol, opts.newtonStepMs === undefined ? 5e-4 : opts.newtonStepMs / 1000);
   evals += newton.evaluations;
+  if (newton.iterations === 0) {
+    // Newton could not descend (a Hessian that is indefinite at the finite-difference scale, e.g.
+    // where the data barely constrain the clocks): finish with fine coordinate sweeps instead.
+    for (let extra = 0; extra < 12; extra++) {
+      sweeps++;
+      let moved = 0;
+      for (let i = 0; i < rays.length; i++) {
+        if (i === refIdx) continue;
+        const old = delta[i]!;
+        let a = Math.max(-W, old - h), b = Math.min(W, old + h);
+        const c0 = f(i, old);
+        let x1 = b - GOLD * (b - a), x2 = a + GOLD * (b - a);
+        let c1 = f(i, x1), c2 = f(i, x2);
+        while (b - a > tol) {
+          if (c1 <= c2) { b = x2; x2 = x1; c2 = c1; x1 = b - GOLD * (b - a); c1 = f(i, x1); } else { a = x1; x1 = x2; c1 = c2; x2 = a + GOLD * (b - a); c2 = f(i, x2); }
+        }
+        const x = 0.5 * (a + b);
+        delta[i] = f(i, x) < c0 ? x : old;
+        moved = Math.max(moved, Math.abs(delta[i]! - old));
+      }
+      if (moved <= 10 * tol) break;
+    }
+  }
   say(`sharpness: joint Newton, ${newton.iterations} iterations: corrections ${rays.map((r, i) => `${r.id} ${(delta[i]! * 1000).toFixed(2)}`).join(', ')} ms`);
   const after = cost.detail(delta);
   say(`sharpness: RMS ray miss ${Math.sqrt(before.cost).toFixed(2)} → ${Math.sqrt(after.cost).toFixed(2)} px, peak spread ${before.spreadRmsM.toFixed(3)} → ${after.spreadRmsM.toFixed(3)} m`);
 
+  // A wider step than Newton's: the curvature over ±2 ms, where the cost is still quadratic, not its kinks.
+  const sigmas = jointSigmaMs(cost, delta, free, after, 2e-3);
   const cams: SharpnessCamera[] = [];
   for (const o of observations) {
     const cam = byId.get(o.id)!;
@@ -170,7 +197,7 @@ export function refineClockOffsets(cameras: readonly Camera[], observations: rea
     }
     const dMs = delta[i]! * 1000;
     const a = after.cameras[i]!, b = before.cameras[i]!;
-    const sigmaMs = i === refIdx ? NaN : curvatureSigmaMs(cost, delta, i, after, rays[i]!);
+    const sigmaMs = sigmas.get(i) ?? NaN;
     const atEdge = Math.abs(dMs) > maxMs - stepMs;
     cams.push({
       id: o.id, refined: i !== refIdx, reference: i === refIdx, deltaMs: dMs, clockBefore,
@@ -186,18 +213,58 @@ export function refineClockOffsets(cameras: readonly Camera[], observations: rea
   };
 }
 
-/** Approximate 1-σ (ms) of camera i's correction from the curvature of the summed cost. */
-function curvatureSigmaMs(cost: SharpnessCost, delta: Float64Array, i: number, at: CostDetail, r: CameraRays): number {
-  const h = Math.max(0.5 * r.medianStepS, 1e-3) / 4;
-  const x = delta[i]!;
-  const d = new Float64Array(delta);
-  const sumAt = (v: number) => { d[i] = v; const c = cost.detail(d); return c.cost * c.rays; };
-  const c0 = sumAt(x), cp = sumAt(x + h), cm = sumAt(x - h);
-  const curv = (cp - 2 * c0 + cm) / (h * h);
-  const sigma2 = at.rays > at.dropped ? at.cost : NaN;
-  const k = r.medianStepS / cost.tickS; // ticks per observation interval
-  if (!(curv > 0) || !(sigma2 > 0)) return NaN;
-  return Math.sqrt((2 * sigma2 * k) / curv) * 1000;
+/**
+ * Approximate 1-σ (ms) of every free correction from the joint curvature of the summed cost:
+ * Cov ≈ 2·σ²·k·H⁻¹ with H the Hessian of Σ min(r², τ²) over the free corrections (central
+ * differences, step hs), σ² the raw observations' per-axis pixel noise (mean over cameras,
+ * estimated from each track's own smoothness) and k the ticks per observation interval of
+ * each camera (the ticks oversample every observation k times). The joint inverse, not 1/Hᵢᵢ: when
+ * two corrections trade against each other (a target moving along a baseline) the marginal σ
+ * grows accordingly. NaN where H is not positive definite.
+ */
+function jointSigmaMs(cost: SharpnessCost, delta: Float64Array, free: number[], at: CostDetail, hs: number): Map<number, number> {
+  const m = free.length, out = new Map<number, number>();
+  const { H } = derivatives(cost, delta, free, hs, cost.evaluate(delta));
+  const n = at.rays;
+  // The raw observations' noise (the cost's own residuals are smoothed and would understate it).
+  const noise = cost.cams.map((c) => c.noisePx).filter((x) => x > 0);
+  const sigma2 = noise.length > 0 ? noise.reduce((a, x) => a + x * x, 0) / noise.length : at.cost;
+  const A = new Float64Array(m * m);
+  for (let q = 0; q < m * m; q++) A[q] = H[q]! * n;
+  for (let a = 0; a < m; a++) {
+    const e = new Float64Array(m); e[a] = 1;
+    const col = choleskySolve(A, e, m);
+    const r = cost.cams[free[a]!]!;
+    const k = r.medianStepS / cost.tickS;
+    out.set(free[a]!, col && col[a]! > 0 && sigma2 > 0 ? Math.sqrt(2 * sigma2 * k * col[a]!) * 1000 : NaN);
+  }
+  return out;
+}
+
+/** Gradient and Hessian of the (mean) cost over the free corrections by central differences with step hs. */
+function derivatives(cost: SharpnessCost, delta: Float64Array, free: number[], hs: number, c0: number): { g: Float64Array; H: Float64Array; evaluations: number } {
+  const m = free.length, d = new Float64Array(delta);
+  const g = new Float64Array(m), H = new Float64Array(m * m);
+  let evals = 0;
+  const ev = () => { evals++; return cost.evaluate(d); };
+  for (let a = 0; a < m; a++) {
+    const ia = free[a]!;
+    d.set(delta); d[ia] = delta[ia]! + hs; const cp = ev();
+    d[ia] = delta[ia]! - hs; const cm = ev();
+    g[a] = (cp - cm) / (2 * hs);
+    H[a * m + a] = (cp - 2 * c0 + cm) / (hs * hs);
+  }
+  for (let a = 0; a < m; a++) {
+    for (let b = a + 1; b < m; b++) {
+      const ia = free[a]!, ib = free[b]!;
+      d.set(delta); d[ia] = delta[ia]! + hs; d[ib] = delta[ib]! + hs; const pp = ev();
+      d[ib] = delta[ib]! - hs; const pm = ev();
+      d[ia] = delta[ia]! - hs; const mm = ev();
+      d[ib] = delta[ib]! + hs; const mp = ev();
+      H[a * m + b] = H[b * m + a] = (pp - pm - mp + mm) / (4 * hs * hs);
+    }
+  }
+  return { g, H, evaluations: evals };
 }
 
 /**
@@ -214,24 +281,8 @@ function jointNewton(cost: SharpnessCost, delta: Float64Array, free: number[], W
   let c0 = ev(delta);
   let it = 0;
   for (; it < 30; it++) {
-    const g = new Float64Array(m), H = new Float64Array(m * m);
-    const cp = new Float64Array(m), cm = new Float64Array(m);
-    for (let a = 0; a < m; a++) {
-      d.set(delta); d[free[a]!] = delta[free[a]!]! + hs; cp[a] = ev(d);
-      d[free[a]!] = delta[free[a]!]! - hs; cm[a] = ev(d);
-      g[a] = (cp[a]! - cm[a]!) / (2 * hs);
-      H[a * m + a] = (cp[a]! - 2 * c0 + cm[a]!) / (hs * hs);
-    }
-    for (let a = 0; a < m; a++) {
-      for (let b = a + 1; b < m; b++) {
-        const ia = free[a]!, ib = free[b]!;
-        d.set(delta); d[ia] = delta[ia]! + hs; d[ib] = delta[ib]! + hs; const pp = ev(d);
-        d[ib] = delta[ib]! - hs; const pm = ev(d);
-        d[ia] = delta[ia]! - hs; const mm = ev(d);
-        d[ib] = delta[ib]! + hs; const mp = ev(d);
-        H[a * m + b] = H[b * m + a] = (pp - pm - mp + mm) / (4 * hs * hs);
-      }
-    }
+    const { g, H, evaluations } = derivatives(cost, delta, free, hs, c0);
+    evals += evaluations;
     let step: Float64Array | null = null;
     for (let lambda = 0; lambda < 1e12 && !step; lambda = lambda === 0 ? 1e-6 : lambda * 10) {
       const A = new Float64Array(H);
