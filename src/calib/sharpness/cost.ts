@@ -7,9 +7,9 @@
  * the same solve that refines a voxel peak below the voxel size) and every ray's miss distance is
  * expressed in pixels of its camera: r = |(X − C) × d| / ((X − C)·d) · f. Wrong clocks make a
  * camera look at where the target was δ seconds earlier or later, so its ray misses the others'
- * by up to |v|·δ: the peak smears. The cost is the mean of min(r², τ²) over all rays (a ray worse
- * than τ is dropped from the solve while three or more remain, and costs τ²); its minimum is the
- * sharpest peak.
+ * by up to |v|·δ: the peak smears. The cost is Σ min(r², τ²) over all rays divided by the degrees
+ * of freedom Σ(2n − 3) (two measurements per ray, three taken by the point); a ray worse than τ is
+ * dropped from the solve while three or more remain, and costs τ². Its minimum is the sharpest peak.
  *
  * The ticks are spaced incommensurately with the frame interval (default: 1/4.37 of the shortest
  * median interval), so the interpolation phases are spread evenly: linear interpolation halves
@@ -36,7 +36,7 @@ export interface SharpnessCostOptions {
 
 /** Per-camera and overall figures of one evaluation. */
 export interface CostDetail {
-  /** The cost (mean truncated squared residual, px²). */
+  /** The cost (truncated squared miss per degree of freedom, px²). */
   cost: number;
   /** Rays evaluated, and those dropped as worse than τ. */
   rays: number;

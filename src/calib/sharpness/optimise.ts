@@ -1,10 +1,11 @@
 /**
  * The Δt optimiser: per-camera clock-offset corrections that make the tracked target's 3D peak
  * sharpest (see cost.ts). One camera is the reference (Δt = 0: no image measurement fixes
- * absolute time). Coordinate descent over the other cameras; for each, a grid over the whole
- * search range (so a camera tens of milliseconds off is not caught in a side minimum), then a
- * golden-section search inside the best grid cell down to a hundredth of a millisecond. Sweeps
- * repeat until no correction moves by more than the tolerance.
+ * absolute time). First coordinate sweeps over the other cameras: for each, a grid over the whole
+ * search range in the first sweep (so a camera tens of milliseconds off is not caught in a side
+ * minimum; later sweeps ±5 steps), then a golden-section search inside the best grid cell. The
+ * corrections are coupled, so a joint Newton stage (finite-difference gradient and Hessian,
+ * damped, step halving) finishes; fine sweeps take over where Newton cannot descend.
  */
 import type { Camera } from '../../geometry/index.ts';
 import { CalibFailedError, CalibInputError } from '../errors.ts';
@@ -51,9 +52,8 @@ export interface SharpnessCamera {
   rmsPx: number;
   rmsPxBefore: number;
   /**
-   * Approximate 1-σ of the correction from the cost's curvature (ms): σ² = 2·σr²·k / C'' with σr²
-   * the mean squared residual, C'' the second derivative of the summed cost and k the ticks per
-   * observation (the ticks oversample each observation k times). NaN when not refined.
+   * Approximate 1-σ of the correction, ms, from the joint curvature of the cost and the raw
+   * tracks' pixel noise (white noise only; see jointSigmaMs). NaN when not refined.
    */
   sigmaMs: number;
   note?: string;
@@ -62,7 +62,7 @@ export interface SharpnessCamera {
 export interface SharpnessResult {
   referenceCamera: string;
   cameras: SharpnessCamera[];
-  /** Cost (mean truncated squared ray miss, px²) before and after. */
+  /** Cost (truncated squared ray miss per degree of freedom, px²) before and after. */
   costBefore: number;
   costAfter: number;
   /** RMS spread of the target's 3D peak (metres) before and after. */
