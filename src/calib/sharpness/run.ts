@@ -78,7 +78,8 @@ export async function refineSiteClocks(cfg: SiteConfig, opts: SharpnessRunOption
     for (const o of obs) say(`camera ${o.id}: ${o.t.length} frames with the target`);
     Object.assign(extra, { frames: rec.frames, detections: rec.detections.length, trackId: track.trackId, trackPoints: track.points.length });
   }
-  const { detectionsDir: _d, maxSeconds: _m, associate: _a, ...ropts } = opts;
+  const { detectionsDir, maxSeconds, associate, ...ropts } = opts;
+  void detectionsDir; void maxSeconds; void associate; // consumed above
   const result = refineClockOffsets(cameras, obs, { ...ropts, onProgress: say });
   const trajectory: SharpnessRun['trajectory'] = [];
   const ticks = result.cost.ticks;
