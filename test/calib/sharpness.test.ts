@@ -195,6 +195,12 @@ test('dvs calib --sharpness --detections: CSV tracks (t on each camera\'s clock)
   // Bad values are usage errors (exit 2), nothing written.
   assert.equal(await main(['calib', '--config', join(dir, 'site.yaml'), '--sharpness', '--max-offset-ms', '0', '--out', join(dir, 'bad')], io), 2);
   assert.equal(await main(['calib', '--config', join(dir, 'site.yaml'), '--sharpness', '--detections', join(dir, 'nope'), '--out', join(dir, 'bad')], io), 2);
+  // Video mode on cameras without any pose: bad input (exit 2), named.
+  writeFileSync(join(dir, 'nopose.yaml'), stringify({ site: { origin: { lat: 47, lon: 8, alt_m: 400 }, volume: { min: [0, 0, 0], max: [100, 100, 100], voxel_m: 2 } },
+    cameras: cameras.map((c) => ({ id: c.id, source: c.source, rtp_config: c.rtp_config, intrinsics: c.intrinsics })) }));
+  errs.length = 0;
+  assert.equal(await main(['calib', '--config', join(dir, 'nopose.yaml'), '--sharpness', '--out', join(dir, 'bad')], io), 2);
+  assert.match(errs.join(''), /camera c0: needs pose or approx_pose/);
 });
 
 test('sub-pixel centroids: symmetric blobs give their centre of symmetry, the sign follows the blob', () => {

@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SiteConfig } from '../../config/index.ts';
 import { Camera } from '../../geometry/index.ts';
-import { siteCameras } from '../../pipeline/index.ts';
+import { siteCameras, SiteCameraError } from '../../pipeline/index.ts';
 import { CalibFailedError, CalibInputError } from '../errors.ts';
 import { parseTrackCsv } from '../tracks.ts';
 import type { AssociateOptions } from './evidence.ts';
@@ -64,7 +64,14 @@ export async function refineSiteClocks(cfg: SiteConfig, opts: SharpnessRunOption
       say(`camera ${c.id}: ${tr.t.length} samples`);
     }
   } else {
-    const all = await siteCameras({ ...cfg, cameras: use });
+    let all: Awaited<ReturnType<typeof siteCameras>>;
+    try {
+      all = await siteCameras({ ...cfg, cameras: use });
+    } catch (e) {
+      // A camera without pose or frame size is bad input to this command, not a failed calibration.
+      if (e instanceof SiteCameraError) throw new CalibInputError(e.message);
+      throw e;
+    }
     const cams = all.filter((c) => { if (!c.file) skipped[c.id] = 'no file: source'; return c.file !== undefined; });
     if (cams.length < 2) throw new CalibInputError(`need at least two cameras with file: sources, have ${cams.length}`);
     say(`reading ${cams.length} videos${opts.maxSeconds !== undefined ? ` (first ${opts.maxSeconds} s)` : ''}`);
