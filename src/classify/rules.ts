@@ -2,8 +2,8 @@
  * The rule model: each feature adds bounded evidence (log-odds, positive = bird) and the sum goes
  * through a logistic into pBird. Labels come from pBird with an unknown band in the middle, so a
  * track that has shown nothing decisive stays 'unknown'. Terms and weights (docs/CLASSIFY.md):
- *   flicker   +3.0  significant periodicity (FAP ≤ 1e-3) in the wing band 3–12 Hz, depth ≥ 0.08 and ≥ the
- *                   depth the noise makes detectable, relative SNR of the contrast ≥ 1.5
+ *   flicker   +3.0  significant periodicity (FAP ≤ 1e-3) in the wing band 3–12 Hz, depth ≥ 0.08,
+ *                   relative SNR of the contrast ≥ 1.5
  *   flapMemory +1.5 no flicker now, but the caller saw one recently (DecideContext; replaces 'steady')
  *   steady    −2.0  ≥ 2 s of a well-seen target (SNR ≥ 5) that could have shown a 0.08 modulation and did not
  *   hover     −2.0 × min(1, hoverFraction / 0.5)   birds of this size do not hold still in the air
@@ -24,9 +24,8 @@ export interface RuleOptions {
   /** Smallest relative modulation that counts as flapping (default 0.08). */
   minDepth?: number;
   /**
-   * The flicker term also needs the modulation to be at least the depth the noise makes just
-   * significant (FlickerFeatures.detectableDepth), and the relative SNR of the contrast at least
-   * this (default 1.5). A faint target (a drone at 1 km: flux ≈ its noise) has a relative series
+   * The flicker term also needs the relative SNR of the contrast (|mean| / σ) to be at least this
+   * (default 1.5). A faint target (a drone at 1 km: flux ≈ its noise) has a relative series
    * of noise around a mean near zero; a chance peak there has a large 'depth' that means nothing.
    */
   flickerMinSnr?: number;
@@ -118,7 +117,7 @@ export function decide(k: KinematicFeatures, f: FlickerFeatures, r: ResolvedRule
   const [b0, b1] = r.wingBandHz;
   const significant = f.fap <= r.flicker.fapThreshold;
   const inBand = f.peakHz >= b0 && f.peakHz <= b1;
-  if (significant && inBand && f.depth >= r.minDepth && f.depth >= f.detectableDepth && f.snr >= r.flickerMinSnr) ev.flicker = w.flicker;
+  if (significant && inBand && f.depth >= r.minDepth && f.snr >= r.flickerMinSnr) ev.flicker = w.flicker;
   else if (ctx.flappedRecently) ev.flapMemory = w.flicker / 2; // a glide between wing beats is not a rotor's steadiness
   else if (!significant && f.cameras > 0 && f.detectableDepth <= r.minDepth && f.snr >= r.steadyMinSnr && f.span_s >= r.steadyMinDuration_s) {
     ev.steady = -w.steady;

@@ -88,10 +88,14 @@ interface TrackState {
   cams: Map<string, { ring: Ring; focalPx: number }>; // contrast, area, range
   result: Classification | undefined;
   computedAt: number;
-  /** Site time of the last computation that found a wing beat. */
+  /** Site time of the last computation that found a wing beat, and of the first one of that streak. */
   lastFlap: number;
+  firstFlap: number;
   dirty: boolean;
 }
+
+/** Two wing-beat findings this far apart (s of site time) make the flap memory hold. */
+const FLAP_CONFIRM_S = 1;
 
 const UNKNOWN_FEATURES = (): Classification => labelOf(0.5, 0.25, {
   kinematics: { duration_s: 0, samples: 0, meanSpeed: 0, maxSpeed: 0, meanHorizSpeed: 0, meanAccel: 0, maxAccel: 0, meanClimb: 0, maxClimb: 0, hoverFraction: 0, curvature: 0, straightness: 1 },
@@ -140,7 +144,7 @@ export class TrackClassifier {
     const id = String(trackId);
     let s = this.tracks.get(id);
     if (!s) {
-      s = { path: new Ring(this.maxSamples, 6), cams: new Map(), result: undefined, computedAt: -Infinity, lastFlap: -Infinity, dirty: true };
+      s = { path: new Ring(this.maxSamples, 6), cams: new Map(), result: undefined, computedAt: -Infinity, lastFlap: -Infinity, firstFlap: -Infinity, dirty: true };
       this.tracks.set(id, s);
     }
     return s;
@@ -242,9 +246,16 @@ export class TrackClassifier {
     for (const c of s.cams.values()) c.ring.trimBefore(now - this.window);
     const { history, signatures: all } = this.inputsOf(s);
     const signatures = all.map((sig) => recent(sig, now - this.flickerWindow));
-    const ctx = { flappedRecently: this.flapMemory > 0 && now - s.lastFlap <= this.flapMemory };
+    // The memory holds only a wing beat seen in computations at least FLAP_CONFIRM_S apart: one
+    // chance peak (a faint drone's noise can make one) then gives bird for that look alone, not
+    // for the whole memory.
+    const inMemory = now - s.lastFlap <= this.flapMemory;
+    const ctx = { flappedRecently: this.flapMemory > 0 && inMemory && s.lastFlap - s.firstFlap >= FLAP_CONFIRM_S };
     const c = decide(kinematicFeatures(history, this.rules.kinematics), flickerFeatures(signatures, this.rules.flicker), this.rules, ctx);
-    if (c.features.evidence.flicker !== undefined) s.lastFlap = now;
+    if (c.features.evidence.flicker !== undefined) {
+      if (!inMemory) s.firstFlap = now;
+      s.lastFlap = now;
+    }
     return c;
   }
 

@@ -31,7 +31,7 @@ export async function detectCommand(argv: string[], io: CliIo = processIo): Prom
     const cfg = loadSiteConfig(values.config);
     requireFfmpeg();
     const s = await runOfflineDetect(cfg, values.out, { quiet: values.quiet ?? false, ...(seconds !== undefined ? { maxSeconds: seconds } : {}), ...(values.zones !== undefined ? { zonesPath: values.zones } : {}), ...(values['calib-online'] ? { calibOnline: true } : {}) });
-    io.stdout(`${s.detections} detections, ${s.confirmed_tracks} confirmed tracks${values.zones !== undefined ? `, ${s.alerts} alerts` : ''} ${s.calibration ? `, calibration version ${s.calibration.version} (${s.calibration.accepted} accepted, ${s.calibration.rejected} rejected)` : ''} over ${s.video_s.toFixed(1)} s of video in ${s.wall_s.toFixed(1)} s (${s.realtime_factor.toFixed(2)}× real time, ${s.frames_per_s} frames/s, peak RSS ${s.peak_rss_mb} MB) → ${values.out}\n`);
+    io.stdout(`${s.detections} detections, ${s.confirmed_tracks} confirmed tracks${values.zones !== undefined ? `, ${s.alerts} alerts` : ''}${s.calibration ? `, calibration version ${s.calibration.version} (${s.calibration.accepted} accepted, ${s.calibration.rejected} rejected)` : ''} over ${s.video_s.toFixed(1)} s of video in ${s.wall_s.toFixed(1)} s (${s.realtime_factor.toFixed(2)}× real time, ${s.frames_per_s} frames/s, peak RSS ${s.peak_rss_mb} MB) → ${values.out}\n`);
     return 0;
   } catch (e) {
     if (e instanceof ConfigError) { io.stderr(`dvs detect: invalid config, nothing done:\n${e.message}\n`); return 2; }

@@ -145,7 +145,6 @@ test('the rule table on hand-made features (documented weights and band)', () =>
     ['flicker in band', {}, { fap: 1e-5, depth: 0.15 }, 'bird', 3],
     ['significant but shallow', {}, { fap: 1e-5, depth: 0.05 }, 'unknown', 0],
     ['significant at 1.5 Hz (outside the wing band)', {}, { fap: 1e-5, depth: 0.3, peakHz: 1.5 }, 'unknown', 0],
-    ['significant, but shallower than the noise makes detectable', {}, { fap: 1e-5, depth: 0.15, detectableDepth: 0.2 }, 'unknown', 0],
     ['significant and deep, but a faint target (relative SNR 1.2 < 1.5)', {}, { fap: 1e-5, depth: 0.3, snr: 1.2 }, 'unknown', 0],
     ['steady and well seen', {}, { detectableDepth: 0.05, snr: 10 }, 'drone', -2],
     ['steady but too short', {}, { detectableDepth: 0.05, snr: 10, span_s: 1.5 }, 'unknown', 0],
