@@ -15,7 +15,10 @@ test('one camera delivered 400 ms late on the shared clock: sender reports keep 
   const c3 = run.observed.filter((m) => m.cam === 'c3');
   const c1 = run.observed.filter((m) => m.cam === 'c1');
   assert.ok(c3.length > 20);
-  for (const m of c3) assert.ok(m.arrivalMs - m.trueMs >= 400, `c3 arrival − capture ${(m.arrivalMs - m.trueMs).toFixed(1)} ms`);
+  // The control: c3 really arrived late. Capture and arrival are read in two processes (sender and
+  // receiver), each to about a millisecond: a frame can read 399.9 ms. Its delay is well beyond
+  // the ±16 ms tolerance either way.
+  for (const m of c3) assert.ok(m.arrivalMs - m.trueMs >= 395, `c3 arrival − capture ${(m.arrivalMs - m.trueMs).toFixed(1)} ms`);
   const lag = (xs: typeof c1) => xs.map((m) => m.arrivalMs - m.trueMs).sort((a, b) => a - b)[xs.length >> 1]!;
   console.log(`# delayed camera: median arrival − capture c1 ${lag(c1).toFixed(1)} ms, c3 ${lag(c3).toFixed(1)} ms`);
 });
