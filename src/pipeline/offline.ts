@@ -100,7 +100,11 @@ export async function runOfflineDetect(cfg: SiteConfig, outDir: string, opts: Of
   });
   const lanes: Lane[] = [];
   if (useWorkers) {
-    workerSources = cams.map((c) => new WorkerCameraSource(c, opts, 16, decoderThreads(cams.length)));
+    // Half a second of frames ahead (at least 4): a worker measures the signatures of the tracks as
+    // the main thread last sent them, and measureTracks skips a track more than 1 s older than
+    // the frame. 16 frames at 15 fps (1.07 s) left the demo's cameras with signatures for a
+    // tenth of their frames.
+    workerSources = cams.map((c) => new WorkerCameraSource(c, opts, Math.max(4, Math.ceil(0.5 * c.fps)), decoderThreads(cams.length)));
     for (const w of workerSources) {
       let head: CastFrame | null = null;
       lanes.push({

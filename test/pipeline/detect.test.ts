@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { parseScenario, runSim } from '../../src/sim/index.ts';
 import { loadSiteConfig } from '../../src/config/index.ts';
 import { runOfflineDetect } from '../../src/pipeline/index.ts';
+import { TrackStage, type TrackSignature } from '../../src/pipeline/tracks.ts';
 import { main } from '../../src/cli/main.ts';
 import { tmpDir } from '../helpers/tmp.ts';
 import { EnuFrame } from '../../src/geometry/index.ts';
@@ -36,8 +37,27 @@ test('dvs detect finds a drone seen by four cameras within a few metres of the t
   const dir = tmpDir(t);
   const s = rig();
   await runSim(s, dir, { quiet: true });
-  const summary = await runOfflineDetect(loadSiteConfig(join(dir, 'site.yaml')), join(dir, 'det'), { quiet: true });
+  // Count the image signatures the camera workers deliver (the classifier's input).
+  const sigs: TrackSignature[] = [];
+  const add = TrackStage.prototype.addSignatures;
+  TrackStage.prototype.addSignatures = function (samples) { sigs.push(...samples); return add.call(this, samples); };
+  let summary;
+  try {
+    summary = await runOfflineDetect(loadSiteConfig(join(dir, 'site.yaml')), join(dir, 'det'), { quiet: true });
+  } finally {
+    TrackStage.prototype.addSignatures = add;
+  }
   assert.deepEqual(summary.frames, { c1: 75, c2: 75, c3: 75, c4: 75 });
+  // Every camera sees the drone throughout: from the first signature of the drone's track on,
+  // each camera measures it in (nearly) every one of its 15 fps frames. With workers running
+  // 16 frames (1.07 s) ahead of the tracker, the tracks they had were too old and most frames
+  // went unmeasured.
+  const first = Math.min(...sigs.map((x) => x.t));
+  for (const cam of ['c1', 'c2', 'c3', 'c4']) {
+    const n = sigs.filter((x) => x.camera === cam).length;
+    const frames = Math.floor((5 - first) * 15);
+    assert.ok(n >= 0.8 * frames, `${cam}: ${n} signatures over ${frames} frames since t = ${first.toFixed(2)} s`);
+  }
   assert.ok(existsSync(join(dir, 'det', 'summary.json')));
   const dets = readFileSync(join(dir, 'det', 'detections.jsonl'), 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { t: number; enu: number[]; cameras: string[]; energy: number });
   // Truth by hand: a straight path, (−30,170,35) at t=0 to (30,210,45) at t=5.
