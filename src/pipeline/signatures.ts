@@ -6,7 +6,7 @@
 // measure.ts directly (it imports nothing): the worker should not load the whole classifier.
 import { measureSignature } from '../classify/measure.ts';
 import type { SignatureSample } from '../classify/index.ts';
-import type { Camera } from '../geometry/index.ts';
+import { projectMoving, type Camera } from '../geometry/index.ts';
 import type { PixelList } from '../preprocess/index.ts';
 
 /** Track position uncertainty used to find the target near its projection, metres. */
@@ -41,11 +41,8 @@ export interface TrackSignature extends SignatureSample {
 export function measureTracks(camera: Camera, siteTime: number, frame: Uint8Array, cast: PixelList | undefined, tracks: readonly LiveTrack[], uv = new Float64Array(3), background?: Uint8Array): TrackSignature[] {
   const out: TrackSignature[] = [];
   for (const r of tracks) {
-    const dt = siteTime - r.t;
-    if (dt < -0.5 || dt > 1) continue;
-    const e = r.enu[0]! + r.vel[0]! * dt, n = r.enu[1]! + r.vel[1]! * dt, u = r.enu[2]! + r.vel[2]! * dt;
-    if (!camera.projectInto(e, n, u, uv) || !camera.inImage(uv[0]!, uv[1]!)) continue;
-    const rangeM = Math.hypot(e - camera.C[0]!, n - camera.C[1]!, u - camera.C[2]!);
+    const rangeM = projectMoving(camera, siteTime, r, uv, 0.5, 1);
+    if (Number.isNaN(rangeM)) continue;
     let pu = uv[0]!, pv = uv[1]!;
     if (cast) {
       const lim = (SNAP_M * camera.fx) / rangeM + 2;

@@ -8,7 +8,7 @@
  * image's, not the calibration's. Gates of two tracks that overlap yield nothing (the pixels
  * cannot be attributed).
  */
-import type { Camera } from '../../geometry/index.ts';
+import { projectMoving, type Camera } from '../../geometry/index.ts';
 import type { PixelList } from '../../preprocess/index.ts';
 
 const GATE_M = 4, MIN_GATE_PX = 4, MAX_GATE_PX = 25;
@@ -36,11 +36,8 @@ export function observeCast(camera: Camera, siteTime: number, cast: PixelList | 
   if (!cast || cast.count === 0 || tracks.length === 0) return [];
   const gates: Array<{ id: number; u: number; v: number; r: number; win: number }> = [];
   for (const r of tracks) {
-    const dt = siteTime - r.t;
-    if (dt < -0.5 || dt > 0.5) continue;
-    const e = r.enu[0]! + r.vel[0]! * dt, n = r.enu[1]! + r.vel[1]! * dt, z = r.enu[2]! + r.vel[2]! * dt;
-    if (!camera.projectInto(e, n, z, uv) || !camera.inImage(uv[0]!, uv[1]!)) continue;
-    const range = Math.hypot(e - camera.C[0]!, n - camera.C[1]!, z - camera.C[2]!);
+    const range = projectMoving(camera, siteTime, r, uv, 0.5, 0.5);
+    if (Number.isNaN(range)) continue;
     gates.push({ id: r.track_id, u: uv[0]!, v: uv[1]!, r: Math.min(MAX_GATE_PX, Math.max(MIN_GATE_PX, (GATE_M * camera.fx) / range)), win: (HALF_SPAN_M * camera.fx) / range + WINDOW_MARGIN_PX });
   }
   const out: CastObservation[] = [];
