@@ -23,7 +23,6 @@ import { have, probe, run, sleep } from './peer.ts';
 const FRAMES = 30;
 const PASSWORD = 's3cret pass';
 const ENC = encodeURIComponent(PASSWORD);
-let skipReason: string | false = false;
 const servers: ChildProcess[] = [];
 let port = 0; // UDP and TCP
 let tcpOnlyPort = 0; // TCP-interleaved only: UDP SETUP answered 461
@@ -47,13 +46,14 @@ function startServer(script: string, src: string): Promise<number> {
   });
 }
 
+// Decided when the file loads (setup.sh may install the packages), so that the suite below is
+// skipped as a whole, with the reason printed here and given to the runner.
+if (!gstRtspAvailable()) spawnSync('bash', ['scripts/setup.sh'], { stdio: 'inherit' });
+const skipReason: string | false = gstRtspAvailable() ? false : 'GStreamer RTSP server (python3-gi, gir1.2-gst-rtsp-server-1.0) missing and scripts/setup.sh could not install it';
+if (skipReason) console.log(`# skipping RTSP transport tests: ${skipReason}`);
+
 before(async () => {
-  if (!gstRtspAvailable()) spawnSync('bash', ['scripts/setup.sh'], { stdio: 'inherit' });
-  if (!gstRtspAvailable()) {
-    skipReason = 'GStreamer RTSP server (python3-gi, gir1.2-gst-rtsp-server-1.0) missing and scripts/setup.sh could not install it';
-    console.log(`# skipping RTSP transport tests: ${skipReason}`);
-    return;
-  }
+  if (skipReason) return;
   dir = mkdtempSync(join(tmpdir(), 'dvs-rtsp-live-'));
   const src = join(dir, 'in.mkv');
   await run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=15', '-frames:v', String(FRAMES),
@@ -133,9 +133,8 @@ async function sinkPair(): Promise<{ socks: [UdpSocket, UdpSocket]; ports: [numb
   return { socks: [p.rtp, p.rtcp], ports: p.ports, count: () => n };
 }
 
-describe('RTSP transports against the GStreamer RTSP server (Digest)', { concurrency: true }, () => {
+describe('RTSP transports against the GStreamer RTSP server (Digest)', { concurrency: true, skip: skipReason }, () => {
   test('UDP: client ports from the configured range, 30 frames decode, RR sent to the server, TEARDOWN', async (t) => {
-    if (skipReason) return t.skip(skipReason);
     const range = await freeRange();
     const ports = new PortAllocator({ range, bindAddress: '127.0.0.1' });
     const r = await play({ source: { kind: 'rtsp', url: `rtsp://cam:${ENC}@127.0.0.1:${port}/live`, transport: 'udp' }, ports, bindAddress: '127.0.0.1' });
@@ -150,7 +149,6 @@ describe('RTSP transports against the GStreamer RTSP server (Digest)', { concurr
   });
 
   test('UDP with a fixed client port (rtp_config.port): bound while playing, free after TEARDOWN', async (t) => {
-    if (skipReason) return t.skip(skipReason);
     const probe = await new PortAllocator({ bindAddress: '127.0.0.1' }).bindPair();
     const p = probe.ports[0];
     await Promise.all([probe.rtp, probe.rtcp].map((s) => new Promise<void>((r) => s.close(() => r()))));
@@ -176,7 +174,6 @@ describe('RTSP transports against the GStreamer RTSP server (Digest)', { concurr
   });
 
   test('TCP-interleaved: 30 frames decode', async (t) => {
-    if (skipReason) return t.skip(skipReason);
     const r = await play({ source: { kind: 'rtsp', url: `rtsp://cam:${ENC}@127.0.0.1:${port}/live`, transport: 'tcp' } });
     assert.equal(r.frames.length, FRAMES);
     assert.deepEqual(await decodes('tcp', r.frames), { frames: FRAMES, width: 320, height: 240 });
@@ -185,7 +182,6 @@ describe('RTSP transports against the GStreamer RTSP server (Digest)', { concurr
   });
 
   test('auto: UDP that never arrives (server sends elsewhere) → TCP-interleaved after udpFallbackMs', async (t) => {
-    if (skipReason) return t.skip(skipReason);
     const sink = await sinkPair();
     const proxy = await udpEatingProxy(sink.ports);
     t.after(() => {
@@ -206,7 +202,6 @@ describe('RTSP transports against the GStreamer RTSP server (Digest)', { concurr
   });
 
   test('auto: a server that offers TCP only answers SETUP/UDP with 461 → TCP-interleaved at once', async (t) => {
-    if (skipReason) return t.skip(skipReason);
     const r = await play({ source: { kind: 'rtsp', url: `rtsp://cam:${ENC}@127.0.0.1:${tcpOnlyPort}/live`, transport: 'auto' }, bindAddress: '127.0.0.1' });
     assert.deepEqual(r.events.filter((e) => e.type === 'ready').map((e) => e.type === 'ready' && e.carrier), ['rtsp-tcp']);
     assert.equal(r.frames.length, FRAMES);
@@ -214,14 +209,12 @@ describe('RTSP transports against the GStreamer RTSP server (Digest)', { concurr
   });
 
   test('udp only against the TCP-only server fails with RTSP_TRANSPORT (461)', async (t) => {
-    if (skipReason) return t.skip(skipReason);
     const s = new LiveStream({ id: 'x', source: { kind: 'rtsp', url: `rtsp://cam:${ENC}@127.0.0.1:${tcpOnlyPort}/live`, transport: 'udp' }, bindAddress: '127.0.0.1' });
     await assert.rejects(s.connect(), (e: Error & { code?: string; status?: number }) => e.code === 'RTSP_TRANSPORT' && e.status === 461);
     await s.close();
   });
 
   test('manager: wrong password → failed with RTSP_AUTH; no password in snapshots, events or errors', async (t) => {
-    if (skipReason) return t.skip(skipReason);
     const m = new StreamManager({ reconnectAttempts: 1, reconnectBackoffMs: [50], connectionTimeoutMs: 2000, rtpPortRange: null, bindAddress: '127.0.0.1' });
     const events: StreamManagerEvent[] = [];
     m.on((e) => events.push(e));
