@@ -1,17 +1,12 @@
 /** Shared test helpers for test/eval: a seeded PRNG and hand-placed cameras. */
 import assert from 'node:assert/strict';
 import { Camera } from '../../src/geometry/index.ts';
+import { Rng } from '../../src/util/rng.ts';
 
-/** mulberry32: a small deterministic PRNG in [0, 1). */
+/** The project's seeded PRNG (src/util/rng.ts, mulberry32) as a function returning [0, 1). */
 export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const r = new Rng(seed);
+  return () => r.next();
 }
 
 export const close = (a: number | null, b: number, tol: number, what = ''): void =>

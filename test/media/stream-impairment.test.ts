@@ -12,17 +12,12 @@ import { RtpHeader, RtpPacket } from 'werift-rtp';
 import { LiveStream } from '../../src/media/stream/index.ts';
 import type { Clock } from '../../src/media/transport/index.ts';
 import { freeUdpPair, ManualClock } from './peer.ts';
+import { Rng } from '../../src/util/rng.ts';
 
-/** Seeded PRNG (mulberry32) so a run is repeatable. */
+/** Seeded PRNG (the project's Rng, mulberry32) so a run is repeatable. */
 function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const r = new Rng(seed);
+  return () => r.next();
 }
 
 /**

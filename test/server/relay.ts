@@ -15,16 +15,11 @@
  */
 import { createSocket, type Socket } from 'node:dgram';
 import { freeUdpPair } from './helpers.ts';
+import { Rng } from '../../src/util/rng.ts';
 
 export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const r = new Rng(seed);
+  return () => r.next();
 }
 
 export interface RelayOptions {
