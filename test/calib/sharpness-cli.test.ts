@@ -8,33 +8,20 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseScenario, runSim, type Scenario } from '../../src/sim/index.ts';
+import { runSim, type Scenario } from '../../src/sim/index.ts';
+import { sharpnessRig } from './sharpness-rig.ts';
 import { loadSiteConfig } from '../../src/config/index.ts';
 import { main } from '../../src/cli/main.ts';
 import { tmpDir } from '../helpers/tmp.ts';
 
 /** Four 480×360 cameras 100–150 m from a drone flying 15–20 m/s; clocks claimed +19, −24, +14 ms off (c1 exact). */
 function sharpnessScenario(): Scenario {
-  const cam = (id: string, enu: number[], yaw: number, pitch: number, offset_ms: number, err_ms: number) => ({
-    id, resolution: [480, 360], fps: 25, pose: { enu, yaw, pitch, roll: 0 },
-    intrinsics: { fx: 520, fy: 520, cx: 239.5, cy: 179.5, k1: -0.02, k2: 0 },
-    clock: { offset_ms, drift_ppm: 0 }, noise_sigma: 2, codec: 'h264', bitrate_kbps: 2000,
-    report_error: { pos_m: 0, angle_deg: 0, f_rel: 0, offset_ms: err_ms },
-  });
-  const r = parseScenario(JSON.stringify({
-    name: 'sharpness-cli', seed: 8, duration_s: 3.6,
-    site: { origin: { lat: 47, lon: 8, alt_m: 400 }, volume: { min: [-120, 20, 0], max: [120, 260, 100], voxel_m: 2 } },
-    sky: { brightness: 180, gradient: 20, clouds: 0 },
-    cameras: [
-      cam('c1', [-60, 0, 4], 15, 14, 0, 0),
-      cam('c2', [60, 0, 4], -15, 14, -37, 19),
-      cam('c3', [-70, 230, 4], 155, 14, 52, -24),
-      cam('c4', [70, 240, 4], -155, 14, 9, 14),
-    ],
-    targets: [{ id: 'd', class: 'drone', size_m: 0.7, intensity: -90, path: [[0, -40, 115, 32], [1.8, -10, 125, 40], [3.6, 20, 145, 36]] }],
-  }));
-  if (!r.ok) throw new Error(JSON.stringify(r.issues));
-  return r.value;
+  return sharpnessRig('sharpness-cli', 8, 3.6, [
+    { yaw: 15, fps: 25, offset_ms: 0, err_ms: 0 },
+    { yaw: -15, fps: 25, offset_ms: -37, err_ms: 19 },
+    { yaw: 155, fps: 25, offset_ms: 52, err_ms: -24 },
+    { yaw: -155, fps: 25, offset_ms: 9, err_ms: 14 },
+  ], [[0, -40, 115, 32], [1.8, -10, 125, 40], [3.6, 20, 145, 36]]);
 }
 
 test('dvs calib --sharpness on the rendered videos: refined clocks within ±5 ms, site.yaml, report.json and trajectory.csv', async (t) => {

@@ -5,33 +5,20 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildRenderers, parseScenario, reportedCamera, type Scenario } from '../../src/sim/index.ts';
+import { buildRenderers, reportedCamera, type Scenario } from '../../src/sim/index.ts';
+import { sharpnessRig } from './sharpness-rig.ts';
 import { Camera } from '../../src/geometry/index.ts';
 import type { SiteCamera } from '../../src/pipeline/index.ts';
 import { EvidenceRecorder, longestTrack, refineClockOffsets } from '../../src/calib/sharpness/index.ts';
 
 function sharpnessScenario(): Scenario {
-  const cam = (id: string, enu: number[], yaw: number, pitch: number, fps: number, offset_ms: number, err_ms: number) => ({
-    id, resolution: [480, 360], fps, pose: { enu, yaw, pitch, roll: 0 },
-    intrinsics: { fx: 520, fy: 520, cx: 239.5, cy: 179.5, k1: -0.02, k2: 0 },
-    clock: { offset_ms, drift_ppm: 0 }, noise_sigma: 2, codec: 'h264', bitrate_kbps: 2000,
-    report_error: { pos_m: 0, angle_deg: 0, f_rel: 0, offset_ms: err_ms },
-  });
-  const r = parseScenario(JSON.stringify({
-    name: 'sharpness-test', seed: 5, duration_s: 5,
-    site: { origin: { lat: 47, lon: 8, alt_m: 400 }, volume: { min: [-120, 20, 0], max: [120, 260, 100], voxel_m: 2 } },
-    sky: { brightness: 180, gradient: 20, clouds: 0 },
-    cameras: [
-      cam('c1', [-60, 0, 4], 20, 14, 25, 0, 0),
-      cam('c2', [60, 0, 4], -20, 14, 25, 83, 23),
-      cam('c3', [-70, 230, 4], 150, 14, 30, -46, -17),
-      cam('c4', [70, 240, 4], -150, 14, 25, 21, 12),
-    ],
-    // 20 m/s east, climbing and turning north: 100–150 m from every camera.
-    targets: [{ id: 'd', class: 'drone', size_m: 0.7, intensity: -90, path: [[0, -45, 110, 30], [2.5, 0, 125, 40], [5, 40, 150, 36]] }],
-  }));
-  if (!r.ok) throw new Error(JSON.stringify(r.issues));
-  return r.value;
+  // 20 m/s east, climbing and turning north: 100–150 m from every camera.
+  return sharpnessRig('sharpness-test', 5, 5, [
+    { yaw: 20, fps: 25, offset_ms: 0, err_ms: 0 },
+    { yaw: -20, fps: 25, offset_ms: 83, err_ms: 23 },
+    { yaw: 150, fps: 30, offset_ms: -46, err_ms: -17 },
+    { yaw: -150, fps: 25, offset_ms: 21, err_ms: 12 },
+  ], [[0, -45, 110, 30], [2.5, 0, 125, 40], [5, 40, 150, 36]]);
 }
 
 test('simulator frames through the real front end: clock errors of +23, −17, +12 ms recovered within ±2 ms (the issue asks ±5)', () => {
