@@ -265,17 +265,11 @@ export class Tracker {
    */
   private initiate(t: number, dets: readonly TrackerDetection[], nD: number): Track[] {
     const born: Track[] = [];
-    const confirmed = this.birthExclusionM > 0 ? this.live.filter((tr) => tr.status === 'confirmed') : [];
-    const ex2 = this.birthExclusionM ** 2;
     for (let j = 0; j < nD; j++) {
-      if (this.claimed[j] || this.nearTrack[j]) continue;
+      // blocked: within birthExclusionM of a confirmed track (markNearConfirmed, this scan).
+      if (this.claimed[j] || this.nearTrack[j] || this.blocked[j]) continue;
       const z = this.Z.subarray(3 * j, 3 * j + 3), Rj = this.R.subarray(9 * j, 9 * j + 9);
       let dup = false;
-      for (const c of confirmed) {
-        const x = c.state.x, dx = z[0]! - x[0]!, dy = z[1]! - x[1]!, dz = z[2]! - x[2]!;
-        if (dx * dx + dy * dy + dz * dz < ex2) { dup = true; break; }
-      }
-      if (dup) continue;
       const trR = Rj[0]! + Rj[4]! + Rj[8]!;
       for (const b of born) {
         const x = b.state.x, P = b.state.P, n = b.state.dim;
