@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
 import { refineSiteClocks } from '../calib/sharpness/index.ts';
 import { CalibFailedError, CalibInputError, calibrate, parseBeaconCsv, parseTrackCsv, type CalibCameraInput } from '../calib/index.ts';
-import { ConfigError, loadSiteConfig, parseSiteConfig, toSiteConfigInput } from '../config/index.ts';
+import { ConfigError, loadSiteConfig, parseSiteConfig, toSiteConfigInput, type SiteConfig } from '../config/index.ts';
 import { processIo, UsageError, type CliIo } from './io.ts';
 
 export const CALIB_USAGE = `usage: dvs calib --config site.yaml --detections DIR --out OUTDIR [--reference ID]
@@ -113,13 +113,9 @@ export async function calibCommand(argv: string[], io: CliIo = processIo): Promi
     // so they still resolve from the output folder.
     const outDir = values.out;
     mkdirSync(outDir, { recursive: true });
-    const doc = toSiteConfigInput(cfg);
     const byId = new Map(result.cameras.map((c) => [c.id, c]));
-    const cfgDir = resolve(values.config, '..');
-    doc.cameras = doc.cameras.map((cam) => {
-      const out = { ...cam };
-      if (out.source !== undefined) out.source = repointSource(out.source, cfgDir, outDir);
-      const r = byId.get(cam.id);
+    writeSiteYaml(cfg, values.config, outDir, `Written by \`dvs calib\` (frame: ${result.frame}, reference camera ${result.referenceCamera}).`, (out) => {
+      const r = byId.get(out.id);
       if (r?.calibrated) {
         out.pose = { enu: [r6(r.pose.enu[0]), r6(r.pose.enu[1]), r6(r.pose.enu[2])], yaw: r6(r.pose.yaw), pitch: r6(r.pose.pitch), roll: r6(r.pose.roll) };
         const k = r.intrinsics;
@@ -129,13 +125,7 @@ export async function calibCommand(argv: string[], io: CliIo = processIo): Promi
         };
         out.clock = { offset_ms: r6(r.clock.offset_ms), drift_ppm: r6(r.clock.drift_ppm) };
       }
-      return out;
     });
-    const yamlText = `# Written by \`dvs calib\` (frame: ${result.frame}, reference camera ${result.referenceCamera}).\n` + stringify(doc, { flowCollectionPadding: false });
-    // Never write a config that would not load.
-    const check = parseSiteConfig(yamlText, { file: join(outDir, 'site.yaml') });
-    if (!check.ok) throw new Error(`internal: the calibrated site.yaml does not validate: ${check.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`);
-    writeFileSync(join(outDir, 'site.yaml'), yamlText);
     const elapsed = (performance.now() - t0) / 1000;
     const report = {
       reference_camera: result.referenceCamera,
@@ -183,6 +173,28 @@ function repointSource(source: string, cfgDir: string, outDir: string): string {
   return `file:${relative(resolve(outDir), abs) || abs}`;
 }
 
+type CameraInput = ReturnType<typeof toSiteConfigInput>['cameras'][number];
+
+/**
+ * OUTDIR/site.yaml: the input config with `file:` sources re-pointed so they still resolve from
+ * outDir and each camera patched by `patch` (in place), under a header line; validated first, so a
+ * config that would not load is never written.
+ */
+function writeSiteYaml(cfg: SiteConfig, configPath: string, outDir: string, header: string, patch: (cam: CameraInput) => void): void {
+  const doc = toSiteConfigInput(cfg);
+  const cfgDir = resolve(configPath, '..');
+  doc.cameras = doc.cameras.map((cam) => {
+    const out = { ...cam };
+    if (out.source !== undefined) out.source = repointSource(out.source, cfgDir, outDir);
+    patch(out);
+    return out;
+  });
+  const yamlText = `# ${header}\n` + stringify(doc, { flowCollectionPadding: false });
+  const check = parseSiteConfig(yamlText, { file: join(outDir, 'site.yaml') });
+  if (!check.ok) throw new Error(`internal: the written site.yaml does not validate: ${check.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`);
+  writeFileSync(join(outDir, 'site.yaml'), yamlText);
+}
+
 interface SharpnessArgs {
   config: string;
   out: string;
@@ -213,20 +225,11 @@ async function sharpnessCommand(a: SharpnessArgs, io: CliIo, t0: number): Promis
 
   const outDir = a.out;
   mkdirSync(outDir, { recursive: true });
-  const doc = toSiteConfigInput(cfg);
   const byId = new Map(res.cameras.map((c) => [c.id, c]));
-  const cfgDir = resolve(a.config, '..');
-  doc.cameras = doc.cameras.map((cam) => {
-    const out = { ...cam };
-    if (out.source !== undefined) out.source = repointSource(out.source, cfgDir, outDir);
-    const r = byId.get(cam.id);
+  writeSiteYaml(cfg, a.config, outDir, `Written by \`dvs calib --sharpness\` (clock offsets refined against ${res.referenceCamera}).`, (out) => {
+    const r = byId.get(out.id);
     if (r?.refined) out.clock = { offset_ms: r6(r.clock.offset_ms), drift_ppm: r6(r.clock.drift_ppm) };
-    return out;
   });
-  const yamlText = `# Written by \`dvs calib --sharpness\` (clock offsets refined against ${res.referenceCamera}).\n` + stringify(doc, { flowCollectionPadding: false });
-  const check = parseSiteConfig(yamlText, { file: join(outDir, 'site.yaml') });
-  if (!check.ok) throw new Error(`internal: the refined site.yaml does not validate: ${check.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`);
-  writeFileSync(join(outDir, 'site.yaml'), yamlText);
   const num = (x: number) => (Number.isFinite(x) ? Math.round(x * 1e6) / 1e6 : null);
   const elapsed = (performance.now() - t0) / 1000;
   const report = {
