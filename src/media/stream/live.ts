@@ -98,6 +98,12 @@ export interface LiveStreamMetrics extends WindowFigures {
   /** Clock time of the last accepted RTP packet, null before any. */
   last_packet_ms: number | null;
   /**
+   * Wall time (performance.now(), ms) spent in this stream's socket and timer callbacks, summed
+   * over every connection: receive, depacketize, jitter buffer, reports, and the `onFrame`
+   * hand-off. The load balancer's measured busy time.
+   */
+  busy_ms: number;
+  /**
    * Clock time of the last frame handed to `onFrame` (its delivery, not its arrival), null
    * before any. With the default clock, `performance.timeOrigin + last_frame_ms` is Unix ms.
    */
@@ -154,6 +160,7 @@ export class LiveStream {
   private earlyRtcp: { data: Uint8Array; at: number }[] = [];
   private opening: Promise<void> | null = null;
   private lastTick = -Infinity;
+  private busyMs = 0;
   /** Clock time the timer is armed for (Infinity when none). */
   private timerAt = Infinity;
   /** Exceptions thrown by `onFrame` / `onEvent` (caught; the stream goes on). */
@@ -183,7 +190,11 @@ export class LiveStream {
     if (opts.ssrc != null) checkRange('ssrc', opts.ssrc, 0, 0xffffffff, true);
     this.clock = opts.clock ?? systemClock;
     this.window = new StreamMetricsWindow({ windowMs: opts.metricsWindowMs ?? 5000 });
-    this.timer = new Timer(this.clock, () => this.tick());
+    this.timer = new Timer(this.clock, () => {
+      const t0 = performance.now();
+      this.tick();
+      this.busyMs += performance.now() - t0;
+    });
   }
 
   get state(): LiveStreamState {
@@ -214,8 +225,18 @@ export class LiveStream {
         bindAddress: this.o.bindAddress, ports: this.opts.ports, clock: this.clock,
       }, {
         ready: (info) => live() && this.onReady(info),
-        rtp: (d, at) => live() && this.onRtp(d, at),
-        rtcp: (d, at) => live() && this.onRtcp(d, at),
+        rtp: (d, at) => {
+          if (!live()) return;
+          const t0 = performance.now();
+          this.onRtp(d, at);
+          this.busyMs += performance.now() - t0;
+        },
+        rtcp: (d, at) => {
+          if (!live()) return;
+          const t0 = performance.now();
+          this.onRtcp(d, at);
+          this.busyMs += performance.now() - t0;
+        },
         closed: (e) => live() && this.onTransportClosed(e),
       });
     } catch (err) {
@@ -289,6 +310,7 @@ export class LiveStream {
       },
       last_packet_ms: this.lastPacketAt,
       last_frame_ms: this.lastFrameAt,
+      busy_ms: this.busyMs,
     };
   }
 
