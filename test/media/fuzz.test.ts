@@ -81,6 +81,7 @@ test(`RTCP parser: ${N} random and mutated compound packets`, () => {
       { type: 'pli', senderSsrc: 1, mediaSsrc: 2 },
       { type: 'fir', senderSsrc: 1, entries: [{ ssrc: 3, seq: 4 }] },
       { type: 'nack', senderSsrc: 1, mediaSsrc: 2, entries: [{ pid: 5, blp: 6 }] },
+      { type: 'xr', ssrc: 7, blocks: [{ bt: 4, ntpSec: r.nextU32(), ntpFrac: r.nextU32() }, { bt: 5, items: [{ ssrc: 8, lrr: r.nextU32(), dlrr: 9 }] }, { bt: 6, typeSpecific: 1, body: new Uint8Array(4 * int(r, 3)) }] },
     ];
     samples.push(buildRtcp(pk.filter(() => int(r, 2) === 0)));
   }
@@ -93,7 +94,10 @@ test(`RTCP parser: ${N} random and mutated compound packets`, () => {
       ok++;
       assert.ok(res.value.length <= buf.length / 4);
       let blocks = 0;
-      for (const p of res.value) if (p.type === 'sr' || p.type === 'rr') blocks += p.reports.length;
+      for (const p of res.value) {
+        if (p.type === 'sr' || p.type === 'rr') blocks += p.reports.length;
+        if (p.type === 'xr') for (const b of p.blocks) if ('items' in b) blocks += b.items.length / 2; // 12-byte items
+      }
       assert.ok(blocks * 24 <= buf.length);
     }
   }

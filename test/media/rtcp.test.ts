@@ -81,3 +81,43 @@ test('NTP conversions: Unix epoch is NTP 2208988800 s; middle 32 bits', () => {
   assert.equal(unixMsFromNtp(2208988801, 0x40000000), 1250);
   assert.equal(ntpMiddle32(0x0001b710, 0x80001234), 0xb7108000);
 });
+
+test('XR with RRTR and DLRR written by hand from RFC 3611 §4.4/§4.5 parses and rebuilds byte for byte', () => {
+  // RFC 3611 §2: V=2, P=0, reserved=0, PT=207, length; SSRC of the XR's originator.
+  // §4.4 RRTR: BT=4, reserved, block length=2, NTP msw, NTP lsw.
+  const rrtr = [4, 0, 0, 2, ...u32(0xe8f3a000), ...u32(0x40000000)];
+  // §4.5 DLRR: BT=5, reserved, block length=3·n, then (SSRC_i, LRR, DLRR) per receiver.
+  const dlrr = [5, 0, 0, 6, ...u32(0x11111111), ...u32(0xa0004000), ...u32(0x00008000), ...u32(0x22222222), ...u32(0), ...u32(0)];
+  // An unknown block type (BT=42, 1 word) to be skipped.
+  const other = [42, 7, 0, 1, 1, 2, 3, 4];
+  const body = [...u32(0xcafebabe), ...rrtr, ...dlrr, ...other];
+  const xr = Uint8Array.from([0x80, 207, 0, body.length / 4, ...body]);
+  const r = parseRtcp(xr);
+  assert.ok(r.ok);
+  const p = r.value[0]!;
+  assert.equal(p.type, 'xr');
+  if (p.type !== 'xr') return;
+  assert.equal(p.ssrc, 0xcafebabe);
+  assert.deepEqual(p.blocks[0], { bt: 4, ntpSec: 0xe8f3a000, ntpFrac: 0x40000000 });
+  assert.deepEqual(p.blocks[1], { bt: 5, items: [{ ssrc: 0x11111111, lrr: 0xa0004000, dlrr: 0x8000 }, { ssrc: 0x22222222, lrr: 0, dlrr: 0 }] });
+  const u = p.blocks[2]!;
+  assert.ok('body' in u && u.bt === 42 && u.typeSpecific === 7);
+  assert.deepEqual([...buildRtcp([p])], [...xr]);
+  // RTT from DLRR (RFC 3611 §4.5): A − LRR − DLRR; A = 0xa0010000 → 0x10000 − 0x4000 − 0x8000 = 0x4000 units = 250 ms.
+  assert.equal(roundTripFromMiddle32(0xa0010000, 0xa0004000, 0x8000), 250);
+});
+
+test('malformed XR is rejected with a reason, not thrown', () => {
+  const bad = (body: number[]) => parseRtcp(Uint8Array.from([0x80, 207, 0, body.length / 4, ...body]));
+  const cases: [number[], string][] = [
+    [[], 'TRUNCATED'],
+    [[...u32(1), 4, 0, 0, 3, ...u32(0), ...u32(0), ...u32(0)], 'BAD_LENGTH'], // RRTR of 3 words
+    [[...u32(1), 5, 0, 0, 2, ...u32(0), ...u32(0)], 'BAD_LENGTH'], // DLRR not 3n words
+    [[...u32(1), 9, 0, 0, 5, ...u32(0)], 'BAD_LENGTH'], // block overruns
+  ];
+  for (const [b, code] of cases) {
+    const r = bad(b);
+    assert.ok(!r.ok, JSON.stringify(b));
+    if (!r.ok) assert.equal(r.error.code, code);
+  }
+});

@@ -2,7 +2,7 @@
 import { MediaError } from '../errors.ts';
 import { writeU32 } from '../rtp/packet.ts';
 import {
-  RTCP_BYE, RTCP_PSFB, RTCP_RR, RTCP_RTPFB, RTCP_SDES, RTCP_SR,
+  RTCP_BYE, RTCP_PSFB, RTCP_RR, RTCP_RTPFB, RTCP_SDES, RTCP_SR, RTCP_XR, XR_DLRR, XR_RRTR,
   type ReportBlock, type RtcpPacket,
 } from './types.ts';
 
@@ -130,6 +130,50 @@ function buildOne(p: RtcpPacket): Uint8Array {
       writeU32(out, 4, p.senderSsrc);
       writeU32(out, 8, p.mediaSsrc);
       p.entries.forEach((e, i) => writeU32(out, 12 + 4 * i, ((e.pid & 0xffff) << 16) | (e.blp & 0xffff)));
+      return out;
+    }
+    case 'xr': {
+      const parts = p.blocks.map((b) => {
+        if (b.bt === XR_RRTR && 'ntpSec' in b) {
+          const out = new Uint8Array(12);
+          out[0] = XR_RRTR;
+          out[3] = 2;
+          writeU32(out, 4, b.ntpSec);
+          writeU32(out, 8, b.ntpFrac);
+          return out;
+        }
+        if (b.bt === XR_DLRR && 'items' in b) {
+          const out = new Uint8Array(4 + 12 * b.items.length);
+          out[0] = XR_DLRR;
+          const words = 3 * b.items.length;
+          if (words > 0xffff) throw new MediaError('MEDIA_ARGUMENT', 'XR DLRR block too long');
+          out[2] = words >>> 8;
+          out[3] = words & 0xff;
+          b.items.forEach((it, i) => {
+            writeU32(out, 4 + 12 * i, it.ssrc);
+            writeU32(out, 8 + 12 * i, it.lrr);
+            writeU32(out, 12 + 12 * i, it.dlrr);
+          });
+          return out;
+        }
+        if (!('body' in b) || b.body.length % 4 !== 0) throw new MediaError('MEDIA_ARGUMENT', `XR block type ${b.bt} malformed`);
+        const out = new Uint8Array(4 + b.body.length);
+        out[0] = b.bt & 0xff;
+        out[1] = b.typeSpecific & 0xff;
+        out[2] = (b.body.length / 4) >>> 8;
+        out[3] = (b.body.length / 4) & 0xff;
+        out.set(b.body, 4);
+        return out;
+      });
+      let len = 4;
+      for (const x of parts) len += x.length;
+      const out = header(0, RTCP_XR, len);
+      writeU32(out, 4, p.ssrc);
+      let o = 8;
+      for (const x of parts) {
+        out.set(x, o);
+        o += x.length;
+      }
       return out;
     }
     case 'unknown': {

@@ -5,8 +5,8 @@
 import { fail, ok, type ParseResult } from '../errors.ts';
 import { readU32 } from '../rtp/packet.ts';
 import {
-  RTCP_BYE, RTCP_PSFB, RTCP_RR, RTCP_RTPFB, RTCP_SDES, RTCP_SR,
-  type Bye, type ReportBlock, type RtcpPacket, type Sdes,
+  RTCP_BYE, RTCP_PSFB, RTCP_RR, RTCP_RTPFB, RTCP_SDES, RTCP_SR, RTCP_XR, XR_DLRR, XR_RRTR,
+  type Bye, type ExtendedReport, type XrBlock, type ReportBlock, type RtcpPacket, type Sdes,
 } from './types.ts';
 
 const utf8 = new TextDecoder('utf-8', { fatal: false });
@@ -86,6 +86,8 @@ function parseOne(pt: number, count: number, body: Uint8Array): ParseResult<Rtcp
         return ok({ type: 'nack', senderSsrc: readU32(body, 0), mediaSsrc: readU32(body, 4), entries });
       }
       break;
+    case RTCP_XR:
+      return parseXr(body);
   }
   return ok({ type: 'unknown', packetType: pt, count, body });
 }
@@ -145,4 +147,37 @@ function parseBye(body: Uint8Array, count: number): ParseResult<Bye> {
     return ok({ type: 'bye', ssrcs, reason: utf8.decode(body.subarray(o + 1, o + 1 + len)) });
   }
   return ok({ type: 'bye', ssrcs });
+}
+
+/**
+ * Extended report (RFC 3611 §2–§4): SSRC, then blocks of `BT, type-specific, block length` with
+ * the length in 32-bit words after the block header. Unknown block types are kept raw; a block
+ * that overruns the packet, an RRTR that is not 2 words or a DLRR that is not a multiple of 3
+ * words is an error.
+ */
+function parseXr(body: Uint8Array): ParseResult<ExtendedReport> {
+  if (body.length < 4) return fail('TRUNCATED', 'XR needs a 4-byte SSRC');
+  const blocks: XrBlock[] = [];
+  let o = 4;
+  while (o < body.length) {
+    if (o + 4 > body.length) return fail('TRUNCATED', `XR block header cut at offset ${o}`);
+    const bt = body[o]!;
+    const ts = body[o + 1]!;
+    const words = (body[o + 2]! << 8) | body[o + 3]!;
+    const end = o + 4 + words * 4;
+    if (end > body.length) return fail('BAD_LENGTH', `XR block type ${bt} of ${words} words overruns the packet`);
+    if (bt === XR_RRTR) {
+      if (words !== 2) return fail('BAD_LENGTH', `XR RRTR block must be 2 words, got ${words}`);
+      blocks.push({ bt: XR_RRTR, ntpSec: readU32(body, o + 4), ntpFrac: readU32(body, o + 8) });
+    } else if (bt === XR_DLRR) {
+      if (words % 3 !== 0) return fail('BAD_LENGTH', `XR DLRR block of ${words} words is not a multiple of 3`);
+      const items = [];
+      for (let i = o + 4; i < end; i += 12) items.push({ ssrc: readU32(body, i), lrr: readU32(body, i + 4), dlrr: readU32(body, i + 8) });
+      blocks.push({ bt: XR_DLRR, items });
+    } else {
+      blocks.push({ bt, typeSpecific: ts, body: body.subarray(o + 4, end) });
+    }
+    o = end;
+  }
+  return ok({ type: 'xr', ssrc: readU32(body, 0), blocks });
 }

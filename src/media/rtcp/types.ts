@@ -7,6 +7,12 @@ export const RTCP_BYE = 203;
 export const RTCP_APP = 204;
 export const RTCP_RTPFB = 205;
 export const RTCP_PSFB = 206;
+export const RTCP_XR = 207;
+
+/** RFC 3611 §4.4 Receiver Reference Time Report block type. */
+export const XR_RRTR = 4;
+/** RFC 3611 §4.5 DLRR report block type. */
+export const XR_DLRR = 5;
 
 /** One reception report block (RFC 3550 §6.4.1). */
 export interface ReportBlock {
@@ -92,4 +98,39 @@ export interface UnknownRtcp {
   body: Uint8Array;
 }
 
-export type RtcpPacket = SenderReport | ReceiverReport | Sdes | Bye | Pli | Fir | Nack | UnknownRtcp;
+/** RRTR (RFC 3611 §4.4): the receiver's NTP wall clock when it sent the XR. */
+export interface XrRrtr {
+  bt: 4;
+  ntpSec: number;
+  ntpFrac: number;
+}
+
+/** One DLRR sub-block (RFC 3611 §4.5): LRR = middle 32 bits of the RRTR, DLRR in 1/65536 s. */
+export interface XrDlrrItem {
+  ssrc: number;
+  lrr: number;
+  dlrr: number;
+}
+
+export interface XrDlrr {
+  bt: 5;
+  items: XrDlrrItem[];
+}
+
+/** Any other XR block type: skipped by the parser, kept raw (body after the 4-byte block header). */
+export interface XrUnknownBlock {
+  bt: number;
+  typeSpecific: number;
+  body: Uint8Array;
+}
+
+export type XrBlock = XrRrtr | XrDlrr | XrUnknownBlock;
+
+/** Extended report (RFC 3611 §2): sender SSRC then report blocks. */
+export interface ExtendedReport {
+  type: 'xr';
+  ssrc: number;
+  blocks: XrBlock[];
+}
+
+export type RtcpPacket = SenderReport | ReceiverReport | Sdes | Bye | Pli | Fir | Nack | ExtendedReport | UnknownRtcp;
