@@ -15,7 +15,11 @@
  *  - trajectory smoothness (K_{j−1} − 2K_j + K_{j+1})/(Δ²·σ_acc), which also carries knots
  *    through gaps in the detections;
  *  - weak priors on focal scale and k1, k2 toward the starting guess; a scale prior on one
- *    baseline. The reference camera's pose and clock are held fixed (gauge).
+ *    baseline;
+ *  - optional Gaussian (MAP) priors per camera (`BaOptions.priors`) on the centre (C − C₀)/σ_C,
+ *    the orientation log(R·R₀ᵀ)/σ_R (the rotation vector between the estimate and the prior
+ *    rotation, in the same left-increment frame as ω, so one σ for all three axes) and the clock
+ *    offset (b − b₀)/σ_b. Off by default. The reference camera's pose and clock are held fixed (gauge).
  * Linear system: H = JᵀWJ is arranged as [Hcc Hck; Hkc Hkk] with Hkk banded (bandwidth 8:
  * observations touch two consecutive knots, smoothness three); the knots are eliminated through
  * a banded Cholesky of Hkk and the reduced camera system S = Hcc − Hck·Hkk⁻¹·Hkc is solved
@@ -23,7 +27,7 @@
  */
 import { CholeskyDecomposition, Matrix, inverse, solve as denseSolve } from 'ml-matrix';
 import { BandedSpd } from './banded.ts';
-import { expSO3, mul3 } from './solvers/index.ts';
+import { expSO3, logSO3, mul3 } from './solvers/index.ts';
 
 export const P = 14;
 const I_W = 0, I_C = 3, I_F = 6, I_K1 = 7, I_K2 = 8, I_CX = 9, I_CY = 10, I_B = 11, I_D = 12, I_L = 13;
@@ -84,9 +88,33 @@ export interface BaOptions {
   kSigma?: number;
   /** Soft scale gauge: ‖C_cam − C_ref‖ = dist with σ (default: the starting distance to the farthest camera, σ 1e-3·dist). */
   scale?: { cam: number; dist: number; sigma: number };
+  /**
+   * Gaussian priors on camera poses and clock offsets (MAP), per camera. Only free parameters
+   * are affected (a held pose or clock ignores its prior). Off by default.
+   */
+  priors?: BaPriors;
   maxIterations?: number;
   /** Called after each accepted step. */
   onIteration?: (it: number, rmsPx: number) => void;
+}
+
+/** A number for every camera, or one per camera (NaN / ≤ 0 / missing: no prior on that camera). */
+export type PerCamera = number | readonly number[];
+
+export interface BaPriors {
+  /** σ of the centre prior, metres (trajectory units). */
+  positionSigmaM?: PerCamera;
+  /** σ of the orientation prior, degrees, on the rotation vector log(R·R₀ᵀ). */
+  orientationSigmaDeg?: PerCamera;
+  /** σ of the clock-offset prior, milliseconds. */
+  clockSigmaMs?: PerCamera;
+  /** Prior means per camera (default: the starting values passed in `cams`). */
+  toward?: ReadonlyArray<{ R: ArrayLike<number>; C: ArrayLike<number>; b: number } | undefined>;
+}
+
+function sigmaOf(p: PerCamera | undefined, i: number): number {
+  const v = typeof p === 'number' ? p : p?.[i];
+  return v !== undefined && v > 0 && Number.isFinite(v) ? v : 0;
 }
 
 export interface BaReport {
@@ -226,6 +254,27 @@ export function bundleAdjust(cams: BaCamera[], traj: BaTrajectory, obs: BaObserv
   const doIntr = o.intrinsics ?? true, doPP = o.principalPoint ?? false, doClk = o.clocks ?? true, doDrift = o.drifts ?? doClk;
   const doLine = o.lineTimes ?? false, lSig = (o.lineSigma ?? 30e-6) * 1e6;
   const guess: Guess[] = cams.map((c) => ({ fx: c.fx, fy: c.fy, k1: c.k1, k2: c.k2, line: c.lineS }));
+  const pr = o.priors;
+  const prior = cams.map((c, i) => {
+    const t = pr?.toward?.[i];
+    return {
+      R: Float64Array.from(t?.R ?? c.R), C: Float64Array.from(t?.C ?? c.C), b: t?.b ?? c.b,
+      sC: sigmaOf(pr?.positionSigmaM, i), sR: sigmaOf(pr?.orientationSigmaDeg, i) * Math.PI / 180, sB: sigmaOf(pr?.clockSigmaMs, i) / 1000,
+    };
+  });
+  /** Prior residuals of camera i (centre 3, rotation 3, clock 1; 0 where off or held). */
+  const priorRes = (i: number, c: BaCamera): number[] => {
+    const p = prior[i]!, b = i * P, r = [0, 0, 0, 0, 0, 0, 0];
+    if (p.sC > 0 && free[b + I_C]) for (let k = 0; k < 3; k++) r[k] = (c.C[k]! - p.C[k]!) / p.sC;
+    if (p.sR > 0 && free[b + I_W]) {
+      const Rt = new Float64Array(9);
+      for (let a = 0; a < 3; a++) for (let k = 0; k < 3; k++) Rt[3 * a + k] = p.R[3 * k + a]!;
+      const w = logSO3(mul3(c.R, Rt));
+      for (let k = 0; k < 3; k++) r[3 + k] = w[k]! / p.sR;
+    }
+    if (p.sB > 0 && free[b + I_B]) r[6] = (c.b - p.b) / p.sB;
+    return r;
+  };
   const ref = o.refCamera;
   const fixedPose = new Set([ref, ...(o.fixedPose ?? [])]);
   let scale = o.scale;
@@ -274,6 +323,7 @@ export function bundleAdjust(cams: BaCamera[], traj: BaTrajectory, obs: BaObserv
       const c = cs[i]!, g = guess[i]!;
       cost += ((c.fx / g.fx - 1) / fSig) ** 2 + ((c.k1 - g.k1) / kSig) ** 2 + ((c.k2 - g.k2) / kSig) ** 2;
     }
+    if (pr) for (let i = 0; i < ncam; i++) for (const r of priorRes(i, cs[i]!)) cost += r * r;
     if (doLine) for (let i = 0; i < ncam; i++) if (free[i * P + I_L]) cost += ((cs[i]!.lineS - guess[i]!.line) * 1e6 / lSig) ** 2;
     if (scale) {
       const a = cs[scale.cam]!.C, b = cs[ref]!.C;
@@ -331,6 +381,17 @@ export function bundleAdjust(cams: BaCamera[], traj: BaTrajectory, obs: BaObserv
       for (const [ix, val, g0] of [[I_K1, c.k1, g.k1], [I_K2, c.k2, g.k2]] as const) {
         gc[b + ix] = gc[b + ix]! + (val - g0) / kSig / kSig; Hcc[(b + ix) * NC + b + ix] = Hcc[(b + ix) * NC + b + ix]! + 1 / kSig / kSig;
       }
+    }
+    // Pose / clock priors: J = I/σ on C and b; on ω the Jacobian of log(exp(ω)·E) at ω = 0 is
+    // taken as I/σ (exact for E = I, within O(|log E|²) otherwise: the prior is a small angle).
+    if (pr) for (let i = 0; i < ncam; i++) {
+      const r = priorRes(i, cur.cams[i]!), p = prior[i]!, b = i * P;
+      const put = (ix: number, res: number, sig: number): void => {
+        if (!(sig > 0) || !free[ix]) return;
+        gc[ix] = gc[ix]! + res / sig; Hcc[ix * NC + ix] = Hcc[ix * NC + ix]! + 1 / sig / sig;
+      };
+      for (let k = 0; k < 3; k++) { put(b + I_C + k, r[k]!, p.sC); put(b + I_W + k, r[3 + k]!, p.sR); }
+      put(b + I_B, r[6]!, p.sB);
     }
     if (doLine) for (let i = 0; i < ncam; i++) {
       const b = i * P + I_L;

@@ -174,6 +174,9 @@ test('options are validated at construction', () => {
   assert.throws(() => new OnlineRefiner(cams, { referenceCamera: 7 }), /referenceCamera/);
   assert.throws(() => new OnlineRefiner(cams, { windowS: 0, holdOutEvery: 1 }), /windowS.*holdOutEvery/);
   assert.throws(() => new OnlineRefiner(cams.slice(0, 1)), /two cameras/);
+  assert.throws(() => new OnlineRefiner(cams, { positionSigmaM: -1, orientationSigmaDeg: Number.NaN, clockSigmaMs: -0.5 }), /positionSigmaM.*orientationSigmaDeg.*clockSigmaMs/);
+  assert.throws(() => new OnlineRefiner(cams, { clockSigmaMs: -1 }), (e: Error) => (e as Error & { code?: string }).code === 'CALIB_INPUT');
+  assert.doesNotThrow(() => new OnlineRefiner(cams, { positionSigmaM: 0, orientationSigmaDeg: 0, clockSigmaMs: 0 })); // 0: prior off
 });
 
 test('observations from cast pixels: the energy-weighted centroid of the blob nearest the projected track', () => {

@@ -79,6 +79,7 @@ export class OnlineRefiner {
       windowS: opts.windowS ?? 20, memoryS: opts.memoryS ?? 40, everyS: opts.everyS ?? 5, everyObservations: opts.everyObservations ?? 2000,
       minObservations: opts.minObservations ?? 150, minCameraObservations: opts.minCameraObservations ?? 40, knotDt: opts.knotDt ?? 0.1,
       holdOutEvery: opts.holdOutEvery ?? 4, focal: opts.focal ?? true, focalSigma: opts.focalSigma ?? 0.05, kSigma: opts.kSigma ?? 0.01,
+      positionSigmaM: opts.positionSigmaM ?? 1, orientationSigmaDeg: opts.orientationSigmaDeg ?? 0.2, clockSigmaMs: opts.clockSigmaMs ?? 10,
       clocks: opts.clocks ?? true, poses: opts.poses ?? true, huberPx: opts.huberPx ?? 2, clipPx: opts.clipPx ?? 5, minGain: opts.minGain ?? 0.02,
       memoryTolerance: opts.memoryTolerance ?? 0.05, minMemoryObservations: opts.minMemoryObservations ?? 100,
       maxStep: { positionM: ms.positionM ?? 5, orientationDeg: ms.orientationDeg ?? 3, focalPct: ms.focalPct ?? 10, clockMs: ms.clockMs ?? 250 },
@@ -89,7 +90,7 @@ export class OnlineRefiner {
     const bad: string[] = [];
     if (!Number.isInteger(o.referenceCamera) || o.referenceCamera < 0 || o.referenceCamera >= cameras.length) bad.push(`referenceCamera ${o.referenceCamera} is not a camera`);
     for (const k of ['windowS', 'everyS', 'knotDt', 'huberPx', 'clipPx', 'focalSigma', 'kSigma'] as const) if (!(o[k] > 0)) bad.push(`${k} must be positive`);
-    for (const k of ['memoryS', 'minGain', 'memoryTolerance'] as const) if (!(o[k] >= 0)) bad.push(`${k} must be ≥ 0`);
+    for (const k of ['memoryS', 'minGain', 'memoryTolerance', 'positionSigmaM', 'orientationSigmaDeg', 'clockSigmaMs'] as const) if (!(o[k] >= 0)) bad.push(`${k} must be ≥ 0`);
     if (!(Number.isInteger(o.holdOutEvery) && o.holdOutEvery >= 2)) bad.push('holdOutEvery must be an integer ≥ 2');
     this.models = [];
     const parts = [o.clocks ? 'clock' : '', o.poses ? 'pose' : '', o.focal ? 'focal' : ''].filter(Boolean) as Array<'clock' | 'focal' | 'pose'>;
@@ -236,6 +237,7 @@ export class OnlineRefiner {
       const rep = bundleAdjust(cams, traj, fit, {
         refCamera: o.referenceCamera, fixedPose, intrinsics: model.includes('focal'), focalSigma: o.focalSigma, kSigma: o.kSigma,
         clocks: model.includes('clock'), drifts: false, huberPx: o.huberPx, maxIterations: o.maxIterations,
+        priors: { positionSigmaM: o.positionSigmaM, orientationSigmaDeg: o.orientationSigmaDeg, clockSigmaMs: o.clockSigmaMs },
       });
       fitRms = rep.rmsPx;
       sigma = rep.positionSigma;

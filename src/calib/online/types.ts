@@ -137,6 +137,16 @@ export interface OnlineRefinerOptions {
   kSigma?: number;
   /** Refine clock offsets (default true). Drifts are held: a window of seconds cannot see ppm. */
   clocks?: boolean;
+  /**
+   * MAP priors of each refinement toward the current accepted version (bundle.ts `priors`):
+   * σ of the camera centre, m (default 0.5: GPS grade), of the orientation, degrees, on the
+   * rotation vector between candidate and current (default 0.2), and of the clock offset, ms
+   * (default 10). They keep directions the window leaves weakly determined (far targets, short
+   * windows) where they are; where the data are strong they win. 0 turns one off.
+   */
+  positionSigmaM?: number;
+  orientationSigmaDeg?: number;
+  clockSigmaMs?: number;
   /** Huber threshold of the adjustment, px (default 2). */
   huberPx?: number;
   /** Residuals are clipped here for the robust RMS of the acceptance test, px (default 5). */
