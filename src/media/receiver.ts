@@ -15,6 +15,7 @@ import { KeyframeGate, type KeyframeGateStats } from './jitter/gate.ts';
 import { createMjpegDepacketizer } from './mjpeg/depacketizer.ts';
 import { buildRtcp } from './rtcp/build.ts';
 import { parseRtcp } from './rtcp/parse.ts';
+import { ntpFromUnixMs } from './rtcp/ntp.ts';
 import type { RtcpPacket, SenderReport } from './rtcp/types.ts';
 import { readU32, rtpPayloadBounds } from './rtp/packet.ts';
 import type { VideoCodec, VideoTrack } from './sdp/media.ts';
@@ -264,13 +265,22 @@ export class RtpReceiverCore {
     return this.jitter.nextGroupDeadline(sameTimestamp);
   }
 
-  /** RR (with one block when a source is known) + SDES CNAME, as one compound datagram. */
-  buildReceiverReport(nowMs: number): Uint8Array {
+  /**
+   * RR (with one block when a source is known) + SDES CNAME, as one compound datagram; with
+   * `rrtrUnixMs` (our wall clock now, Unix ms) also an XR carrying an RRTR block (RFC 3611 §4.4)
+   * so an XR-capable sender can answer with DLRR for receiver-side round-trip time.
+   */
+  buildReceiverReport(nowMs: number, rrtrUnixMs?: number): Uint8Array {
     const reports = this.ssrc === null ? [] : [this.stats.reportBlock(this.ssrc, nowMs)];
-    return buildRtcp([
+    const packets: RtcpPacket[] = [
       { type: 'rr', ssrc: this.receiverSsrc, reports },
       { type: 'sdes', chunks: [{ ssrc: this.receiverSsrc, items: [{ type: 1, text: this.cname }] }] },
-    ]);
+    ];
+    if (rrtrUnixMs !== undefined) {
+      const n = ntpFromUnixMs(rrtrUnixMs);
+      packets.push({ type: 'xr', ssrc: this.receiverSsrc, blocks: [{ bt: 4, ntpSec: n.sec, ntpFrac: n.frac }] });
+    }
+    return buildRtcp(packets);
   }
 
   /** PLI (RFC 4585) or FIR (RFC 5104) for the current source, prefixed by an RR as RTCP requires. */

@@ -12,9 +12,9 @@
  */
 import { checkRange, MediaError } from '../errors.ts';
 import { buildRtcp } from '../rtcp/build.ts';
-import { ntpFromUnixMs } from '../rtcp/ntp.ts';
+import { ntpFromUnixMs, ntpMiddle32 } from '../rtcp/ntp.ts';
 import { parseRtcp } from '../rtcp/parse.ts';
-import type { ReportBlock } from '../rtcp/types.ts';
+import type { ReportBlock, RtcpPacket, XrDlrrItem } from '../rtcp/types.ts';
 import { serializeRtp } from '../rtp/packet.ts';
 import type { SharedClock } from './clock.ts';
 import { splitAnnexB } from './annexb.ts';
@@ -58,6 +58,10 @@ export interface SenderCounters {
   pli: number;
   fir: number;
   receiverReports: number;
+  /** RRTR blocks (RFC 3611 §4.4) received from receivers. */
+  rrtr: number;
+  /** DLRR items (RFC 3611 §4.5) sent in our SRs in answer. */
+  dlrr: number;
 }
 
 export class RtpSenderCore {
@@ -68,14 +72,21 @@ export class RtpSenderCore {
   readonly clockOffsetMs: number;
   readonly clockDriftPpm: number;
   readonly cname: string;
-  readonly counters: SenderCounters = { frames: 0, refusedFrames: 0, packets: 0, octets: 0, senderReports: 0, pli: 0, fir: 0, receiverReports: 0 };
+  readonly counters: SenderCounters = { frames: 0, refusedFrames: 0, packets: 0, octets: 0, senderReports: 0, pli: 0, fir: 0, receiverReports: 0, rrtr: 0, dlrr: 0 };
   /** Last reception report block about this sender (from an RR or SR of the receiver). */
   lastReport: ReportBlock | null = null;
+  /**
+   * Sender-side round-trip time, ms, from the last reception report about us that carried an LSR
+   * (RFC 3550 §6.4.1: A − LSR − DLSR with A our own NTP clock at its arrival); null before one.
+   */
+  roundTripMs: number | null = null;
   /** Message of the last refused frame. */
   lastRefusal: string | null = null;
   private seq: number;
   private readonly rtpBase: number;
   private readonly t0: number;
+  /** RRTRs waiting for their DLRR answer: receiver SSRC → LRR (middle 32) and arrival (shared ms). */
+  private readonly pendingRrtr = new Map<number, { lrr: number; atMs: number }>();
   private readonly h264: H264Packetizer | null;
   private readonly h265: H265Packetizer | null;
   private readonly mjpeg: MjpegPacketizer | null;
@@ -156,15 +167,33 @@ export class RtpSenderCore {
     return out;
   }
 
-  /** SR + SDES CNAME for shared-clock time `nowMs` (RFC 3550 §6.4.1, §6.5.1). */
+  /** Our NTP wall clock (Unix ms) at shared-clock time `ms`: the clock our SRs carry. */
+  private ntpUnixMs(ms: number): number {
+    return this.o.clock.unixMs(ms) + this.senderMs(ms) - ms;
+  }
+
+  /**
+   * SR + SDES CNAME for shared-clock time `nowMs` (RFC 3550 §6.4.1, §6.5.1), plus an XR DLRR
+   * block (RFC 3611 §4.5) answering every RRTR received since the previous SR.
+   */
   senderReport(nowMs: number): Uint8Array {
-    const ntp = ntpFromUnixMs(this.o.clock.unixMs(nowMs) + this.senderMs(nowMs) - nowMs);
+    const ntp = ntpFromUnixMs(this.ntpUnixMs(nowMs));
     this.counters.senderReports++;
-    return buildRtcp([
+    const packets: RtcpPacket[] = [
       { type: 'sr', ssrc: this.ssrc, ntpSec: ntp.sec, ntpFrac: ntp.frac, rtpTimestamp: this.rtpTimestampAt(nowMs),
         packetCount: this.counters.packets >>> 0, octetCount: this.counters.octets >>> 0, reports: [] },
       { type: 'sdes', chunks: [{ ssrc: this.ssrc, items: [{ type: 1, text: this.cname }] }] },
-    ]);
+    ];
+    if (this.pendingRrtr.size > 0) {
+      const items: XrDlrrItem[] = [];
+      for (const [ssrc, r] of this.pendingRrtr) {
+        items.push({ ssrc, lrr: r.lrr, dlrr: Math.min(0xffffffff, Math.max(0, Math.round(((nowMs - r.atMs) * 65536) / 1000))) });
+      }
+      this.pendingRrtr.clear();
+      this.counters.dlrr += items.length;
+      packets.push({ type: 'xr', ssrc: this.ssrc, blocks: [{ bt: 5, items }] });
+    }
+    return buildRtcp(packets);
   }
 
   /** RTCP BYE (with SDES, as a compound packet must start with SR/RR: an SR first). */
@@ -181,7 +210,7 @@ export class RtpSenderCore {
    * Feedback from a receiver. Returns the number of key-frame requests (PLI for our SSRC, FIR
    * entries for our SSRC) it held; malformed datagrams count nothing.
    */
-  onRtcp(buf: Uint8Array): number {
+  onRtcp(buf: Uint8Array, nowMs: number = this.o.clock.nowMs()): number {
     const r = parseRtcp(buf);
     if (!r.ok) return 0;
     let requests = 0;
@@ -190,7 +219,23 @@ export class RtpSenderCore {
       else if (p.type === 'fir' && p.entries.some((e) => e.ssrc === this.ssrc)) { this.counters.fir++; requests++; }
       else if (p.type === 'rr' || p.type === 'sr') {
         const b = p.reports.find((x) => x.ssrc === this.ssrc);
-        if (b) { this.lastReport = b; this.counters.receiverReports++; }
+        if (b) {
+          this.lastReport = b;
+          this.counters.receiverReports++;
+          if (b.lsr !== 0) {
+            const a = ntpFromUnixMs(this.ntpUnixMs(nowMs));
+            const rtt = (ntpMiddle32(a.sec, a.frac) - b.lsr - b.dlsr) >>> 0;
+            if (rtt <= 0x7fffffff) this.roundTripMs = (rtt * 1000) / 65536;
+          }
+        }
+      } else if (p.type === 'xr') {
+        for (const blk of p.blocks) {
+          if (blk.bt !== 4 || !('ntpSec' in blk)) continue;
+          this.counters.rrtr++;
+          // Bounded: a flood of made-up SSRCs cannot grow the map past 64 receivers.
+          if (this.pendingRrtr.size >= 64 && !this.pendingRrtr.has(p.ssrc)) continue;
+          this.pendingRrtr.set(p.ssrc, { lrr: ntpMiddle32(blk.ntpSec, blk.ntpFrac), atMs: nowMs });
+        }
       }
     }
     return requests;

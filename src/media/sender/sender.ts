@@ -27,6 +27,11 @@ export interface RtpSenderOptions extends RtpSenderCoreOptions {
   impairment?: ImpairmentOptions;
   /** Sender report interval, ms (100–60000). Default 1000. */
   rtcpIntervalMs?: number;
+  /**
+   * Fixed extra delay of every outgoing RTCP datagram (SR, DLRR, BYE excepted), ms, 0–10000: a
+   * one-way delay on the report path, for round-trip-time tests. Default 0.
+   */
+  rtcpDelayMs?: number;
   /** Called once per PLI or FIR that names this sender. */
   onKeyframeRequest?: () => void;
 }
@@ -43,6 +48,8 @@ export interface SenderWireStats {
   sendErrors: number;
   /** Exceptions thrown by onKeyframeRequest (caught and counted). */
   listenerErrors: number;
+  /** Sender-side round-trip time from the receiver's LSR/DLSR, ms (`core.roundTripMs`); null before one. */
+  roundTripMs: number | null;
 }
 
 interface QueuedFrame {
@@ -52,7 +59,7 @@ interface QueuedFrame {
 
 export class RtpSender {
   readonly core: RtpSenderCore;
-  readonly stats: SenderWireStats = { datagrams: 0, dropped: 0, duplicated: 0, reordered: 0, queuedFrames: 0, sendErrors: 0, listenerErrors: 0 };
+  readonly stats: SenderWireStats = { datagrams: 0, dropped: 0, duplicated: 0, reordered: 0, queuedFrames: 0, sendErrors: 0, listenerErrors: 0, roundTripMs: null };
   /** The last exception thrown by onKeyframeRequest. */
   lastListenerError: unknown = null;
   private readonly clock: SharedClock;
@@ -66,6 +73,8 @@ export class RtpSender {
   private closed = false;
   private firstSrSent = false;
   private readonly rtcpPort: number;
+  private readonly rtcpDelayMs: number;
+  private readonly rtcpDelayTimers = new Set<NodeJS.Timeout>();
 
   private constructor(private readonly o: RtpSenderOptions, private readonly rtp: Socket, private readonly rtcp: Socket) {
     this.core = new RtpSenderCore(o);
@@ -73,9 +82,11 @@ export class RtpSender {
     this.impairment = new Impairment(o.impairment);
     this.rtcpPort = o.rtcpPort ?? o.rtpPort + 1;
     const interval = checkRange('rtcpIntervalMs', o.rtcpIntervalMs ?? 1000, 100, 60000);
+    this.rtcpDelayMs = checkRange('rtcpDelayMs', o.rtcpDelayMs ?? 0, 0, 10000);
     const onFeedback = (m: Buffer) => {
       if (!isRtcpPacket(m)) return;
       const n = this.core.onRtcp(m);
+      this.stats.roundTripMs = this.core.roundTripMs;
       for (let i = 0; i < n; i++) this.safeCall(o.onKeyframeRequest);
     };
     rtp.on('message', onFeedback);
@@ -147,6 +158,8 @@ export class RtpSender {
     this.rtcpTimer = null;
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
+    for (const t of this.rtcpDelayTimers) clearTimeout(t);
+    this.rtcpDelayTimers.clear();
     this.held = null;
     this.queue.length = 0;
     if (this.core.counters.packets > 0) await this.sendAsync(this.rtcp, this.core.bye(this.clock.nowMs()), this.rtcpPort);
@@ -213,6 +226,14 @@ export class RtpSender {
 
   private sendRtcp(d: Uint8Array): void {
     if (this.closed) return;
+    if (this.rtcpDelayMs > 0) {
+      const t = setTimeout(() => {
+        this.rtcpDelayTimers.delete(t);
+        if (!this.closed) this.rtcp.send(d, this.rtcpPort, this.o.host, (err) => { if (err) this.stats.sendErrors++; });
+      }, this.rtcpDelayMs);
+      this.rtcpDelayTimers.add(t);
+      return;
+    }
     this.rtcp.send(d, this.rtcpPort, this.o.host, (err) => { if (err) this.stats.sendErrors++; });
   }
 

@@ -36,6 +36,11 @@ export interface LiveStreamOptions {
   enableRtcp?: boolean;
   /** Receiver report period. Default 1000 ms (config `network_qos.rtcp_interval_ms`). */
   rtcpIntervalMs?: number;
+  /**
+   * Add an RTCP XR Receiver Reference Time Report (RFC 3611 §4.4) to every receiver report, so a
+   * sender that supports XR answers with DLRR and the round-trip time becomes measurable. Default true.
+   */
+  sendRrtr?: boolean;
   /** Key-frame request kind. Default 'pli' (RFC 4585); 'fir' is RFC 5104. */
   keyframeRequest?: 'pli' | 'fir';
   /** Silence (no accepted RTP) after which the connection is reported lost. Default 5000 ms (config `connection_timeout_ms`). */
@@ -83,7 +88,12 @@ export interface LiveStreamMetrics extends WindowFigures {
   codec: VideoCodec | null;
   carrier: TransportReady['carrier'] | null;
   ssrc: number | null;
-  /** RTT/2 from a reception report about an SR of ours (LSR/DLSR); null when unavailable. */
+  /**
+   * Smoothed round-trip time / 2, ms: RTT samples from XR DLRR blocks answering our RRTRs
+   * (RFC 3611 §4.5) or from reception reports about an SR of ours (RFC 3550 LSR/DLSR), smoothed as
+   * RFC 6298's SRTT (first sample as is, then SRTT ← 7/8·SRTT + 1/8·sample). Null when the
+   * sender answers neither (unknown, not zero).
+   */
   network_latency_ms: number | null;
   resolution: [number, number] | null;
   resolution_changes: number;
@@ -129,7 +139,7 @@ export class LiveStream {
   readonly id: string;
   /** Source without credentials. */
   readonly description: string;
-  private readonly o: Required<Pick<LiveStreamOptions, 'jitterBufferMs' | 'maxPacketSize' | 'enableRtcp' | 'rtcpIntervalMs' | 'keyframeRequest' | 'connectionTimeoutMs' | 'sampleIntervalMs' | 'pollGranularityMs' | 'bindAddress' | 'nagle' | 'receiverSsrc'>>;
+  private readonly o: Required<Pick<LiveStreamOptions, 'jitterBufferMs' | 'maxPacketSize' | 'enableRtcp' | 'rtcpIntervalMs' | 'keyframeRequest' | 'connectionTimeoutMs' | 'sampleIntervalMs' | 'pollGranularityMs' | 'bindAddress' | 'nagle' | 'receiverSsrc' | 'sendRrtr'>>;
   private readonly opts: LiveStreamOptions;
   private readonly clock: Clock;
   private readonly window: StreamMetricsWindow;
@@ -148,7 +158,8 @@ export class LiveStream {
   private codecSwitches = 0;
   private resolution: [number, number] | null = null;
   private resolutionChanges = 0;
-  private latencyMs: number | null = null;
+  /** Smoothed RTT (RFC 6298 SRTT), ms; null before the first sample. */
+  private srttMs: number | null = null;
   private lastPacketAt: number | null = null;
   private lastFrameAt: number | null = null;
   private silenceFrom = 0;
@@ -184,6 +195,7 @@ export class LiveStream {
       pollGranularityMs: checkRange('pollGranularityMs', opts.pollGranularityMs ?? 4, 0, 50),
       bindAddress: opts.bindAddress ?? '0.0.0.0',
       nagle: opts.nagle ?? false,
+      sendRrtr: opts.sendRrtr ?? true,
       receiverSsrc: (opts.receiverSsrc ?? ((Math.random() * 0xffffffff) >>> 0 || 1)) >>> 0,
     };
     if (opts.payloadType != null) checkRange('payloadType', opts.payloadType, 0, 127, true);
@@ -297,7 +309,7 @@ export class LiveStream {
       carrier: this.carrier,
       ssrc: this.core?.sourceSsrc ?? null,
       ...this.window.figures(now, cur),
-      network_latency_ms: this.latencyMs,
+      network_latency_ms: this.srttMs === null ? null : this.srttMs / 2,
       resolution: this.resolution ? [this.resolution[0], this.resolution[1]] : null,
       resolution_changes: this.resolutionChanges,
       codec_switches: this.codecSwitches,
@@ -358,15 +370,31 @@ export class LiveStream {
       return;
     }
     for (const p of this.core.pushRtcp(data, at)) {
+      if (p.type === 'xr') {
+        // RFC 3611 §4.5: DLRR naming us answers an RRTR we sent; LRR/DLRR play LSR/DLSR's parts
+        // (our RRTRs carry Date.now(), so the arrival is read on the same clock).
+        for (const blk of p.blocks) {
+          if (blk.bt !== 5 || !('items' in blk)) continue;
+          for (const it of blk.items) {
+            if (it.ssrc === this.o.receiverSsrc) this.rttSample(roundTripMs({ lsr: it.lrr, dlsr: it.dlrr }, Date.now()));
+          }
+        }
+        continue;
+      }
       if (p.type !== 'rr' && p.type !== 'sr') continue;
       for (const b of p.reports) {
         if (b.ssrc !== this.o.receiverSsrc) continue;
         // RFC 3550 §6.4.1: only meaningful for a report about an SR of ours (we send RRs, so
-        // this stays null unless a peer reports LSR for us anyway).
-        const rtt = roundTripMs(b, Date.now());
-        if (rtt !== null) this.latencyMs = rtt / 2;
+        // this only fires if a peer reports LSR for us anyway).
+        this.rttSample(roundTripMs(b, Date.now()));
       }
     }
+  }
+
+  /** One RTT sample, ms (null: none in this block), into the RFC 6298 smoothed RTT. */
+  private rttSample(rtt: number | null): void {
+    if (rtt === null) return;
+    this.srttMs = this.srttMs === null ? rtt : this.srttMs + (rtt - this.srttMs) / 8;
   }
 
   private onTransportClosed(e: TransportError): void {
@@ -411,7 +439,7 @@ export class LiveStream {
       d = core ? core.nextFrameDeadline() : null;
     }
     if (now >= this.nextRtcpAt) {
-      if (this.o.enableRtcp && core && core.sourceSsrc !== null && this.transport) this.transport.sendRtcp(core.buildReceiverReport(now));
+      if (this.o.enableRtcp && core && core.sourceSsrc !== null && this.transport) this.transport.sendRtcp(core.buildReceiverReport(now, this.o.sendRrtr ? Date.now() : undefined));
       this.nextRtcpAt = Math.max(this.nextRtcpAt + this.o.rtcpIntervalMs, now + 1);
     }
     if (now >= this.nextSampleAt) {
