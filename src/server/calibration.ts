@@ -90,3 +90,46 @@ export function configCalibration(cfg: SiteConfig, loadedAtMs: number, note?: st
     },
   };
 }
+
+/** What {@link onlineCalibration} needs of the live refiner host (LiveCalibHost.view()). */
+export interface OnlineCalibrationSource {
+  view(): {
+    state: string;
+    snapshot: import('../calib/online/index.ts').CalibrationSnapshot | null;
+    batch_errors: number;
+    last_error: string | null;
+    observations_dropped: number;
+    version_times: number[];
+  };
+}
+
+/** The snapshot plus the online refiner's status, when it runs. */
+export interface OnlineCalibrationView extends CalibrationSnapshot {
+  online: { state: string; accepted: number; rejected: number; batch_errors: number; last_error: string | null; observations_dropped: number; records: import('../calib/online/index.ts').RefinementRecord[] };
+}
+
+/**
+ * The configured calibration (version 'config-1', the refiner's version 0) followed by the online
+ * refiner's accepted versions ('online-N'); cameras carry the newest accepted values. A crashed
+ * or errored refiner is reported in `online` and the last good values stay served.
+ */
+export function onlineCalibration(cfg: SiteConfig, loadedAtMs: number, src: OnlineCalibrationSource): CalibrationProvider {
+  const base = configCalibration(cfg, loadedAtMs);
+  return {
+    snapshot(): OnlineCalibrationView {
+      const b = base.snapshot();
+      const v = src.view();
+      const s = v.snapshot;
+      const online = { state: v.state, accepted: s?.accepted ?? 0, rejected: s?.rejected ?? 0, batch_errors: v.batch_errors, last_error: v.last_error, observations_dropped: v.observations_dropped, records: s?.versions ?? [] };
+      if (!s || s.version === 0) return { ...b, online };
+      const name = `online-${s.version}`;
+      const versions = [...b.versions];
+      for (const r of s.versions) if (r.kind === 'accepted') versions.push({ version: `online-${r.version}`, source: 'online', created_at: new Date(v.version_times[r.version] ?? Date.parse(r.wall)).toISOString(), cameras: (r.cameras ?? []).map((c) => c.id), note: `held-out ${r.rmse_before_px} → ${r.rmse_after_px} px (${r.model ?? ''})` });
+      const cams = b.cameras.map((c) => {
+        const o = s.current.find((x) => x.id === c.id);
+        return o ? { ...c, intrinsics: { ...o.intrinsics }, pose: { enu: [...o.pose.enu] as [number, number, number], yaw: o.pose.yaw, pitch: o.pose.pitch, roll: o.pose.roll }, clock: { ...o.clock }, version: name } : c;
+      });
+      return { current: name, cameras: cams, versions, online };
+    },
+  };
+}

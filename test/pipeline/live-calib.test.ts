@@ -1,0 +1,157 @@
+/**
+ * The live online-calibration host (src/pipeline/live-calib.ts): a worker-thread refiner fed with
+ * synthetic observations of a known rig whose claimed calibration is perturbed
+ * (test/calib/synthetic.ts) must produce an accepted version closer to the truth, served by
+ * GET /api/v1/calibration; a malformed batch and a worker crash are reported in the API view and
+ * the server keeps answering.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Camera, axisAngleToMatrix, mat3Mul, orientationFromRotation, rotationFromOrientation, type CameraParams } from '../../src/geometry/index.ts';
+import { umeyama, applySimilarity } from '../../src/calib/solvers/index.ts';
+import { parseSiteConfig } from '../../src/config/index.ts';
+import { LiveCalibHost } from '../../src/pipeline/live-calib.ts';
+import { buildApi, MediaServer } from '../../src/server/index.ts';
+import { onlineCalibration } from '../../src/server/calibration.ts';
+import { Rng } from '../../src/util/rng.ts';
+import { observe, rig, targetPath, type RigCamera } from '../calib/synthetic.ts';
+import { freeUdpPair, siteYaml } from '../server/helpers.ts';
+
+const path2 = (s: number): [number, number, number] => { const p = targetPath(s + 37); return [p[0] - 40, p[1] + 35, p[2] + 12]; };
+
+function perturbed(cams: RigCamera[], seed: number, posM: number, deg: number, fRel: number, clockMs: number): CameraParams[] {
+  const rng = new Rng(seed);
+  return cams.map((c, i) => {
+    const p = c.params;
+    const d = rng.unitVector(), ax = rng.unitVector();
+    const R = mat3Mul(rotationFromOrientation(p.pose), axisAngleToMatrix(ax[0], ax[1], ax[2], (deg * Math.PI) / 180));
+    return {
+      ...p,
+      pose: { enu: [0, 1, 2].map((k) => p.pose.enu[k]! + posM * d[k]!), ...orientationFromRotation(R) },
+      intrinsics: { ...p.intrinsics, fx: p.intrinsics.fx * (1 + fRel), fy: p.intrinsics.fy * (1 + fRel) },
+      clock: { offset_ms: p.clock!.offset_ms + (i === 0 ? 0 : (i % 2 ? 1 : -1) * clockMs * (0.6 + 0.2 * i)), drift_ppm: p.clock!.drift_ppm },
+    };
+  });
+}
+
+interface Errors { posM: number; fPct: number; clockMs: number }
+type Cal = { id: string; intrinsics: { fx: number } | null; pose: { enu: number[] } | null; clock: { offset_ms: number } };
+/** Against the truth: centres after the best similarity, focal lengths, clock offsets relative to camera 0. */
+function errors(cal: readonly Cal[], truth: readonly Camera[]): Errors {
+  const src: number[] = [], dst: number[] = [];
+  cal.forEach((c, i) => { src.push(...c.pose!.enu); dst.push(truth[i]!.C[0]!, truth[i]!.C[1]!, truth[i]!.C[2]!); });
+  const T = umeyama(src, dst)!;
+  let posM = 0, fPct = 0, clockMs = 0;
+  cal.forEach((c, i) => {
+    const t = truth[i]!, C = applySimilarity(T, c.pose!.enu);
+    posM = Math.max(posM, Math.hypot(C[0]! - t.C[0]!, C[1]! - t.C[1]!, C[2]! - t.C[2]!));
+    fPct = Math.max(fPct, Math.abs(c.intrinsics!.fx / t.fx - 1) * 100);
+    clockMs = Math.max(clockMs, Math.abs(c.clock.offset_ms - cal[0]!.clock.offset_ms - (t.clock.b - truth[0]!.clock.b) * 1000));
+  });
+  return { posM, fPct, clockMs };
+}
+
+/** Synthetic frame groups: every 1/15 s (the worker given time to keep up each second) of site time, the observations and tracker-like states (σ 0.3 px / 0.3 m) up to it. */
+async function feed(host: LiveCalibHost, cams: RigCamera[], s0: number, s1: number, seed: number): Promise<void> {
+  const truth = cams.map((c) => new Camera(c.params));
+  const obs: Array<{ s: number; cam: number; track: number; tau: number; u: number; v: number }> = [];
+  for (const [track, path] of [[1, targetPath], [2, path2]] as const) cams.forEach((c, i) => {
+    const tr = observe(c, s0, s1, 0.3, seed + 10 * track + i, path);
+    for (let k = 0; k < tr.t.length; k++) obs.push({ s: truth[i]!.clock.siteTime(tr.t[k]!), cam: i, track, tau: tr.t[k]!, u: tr.x[k]!, v: tr.y[k]! });
+  });
+  obs.sort((a, b) => a.s - b.s || a.cam - b.cam);
+  const rng = new Rng(seed + 999);
+  let q = 0, st = s0, n = 0;
+  for (let g = s0; g <= s1 + 1e-9; g += 1 / 15) {
+    for (; st <= g + 1e-9; st += 0.1) for (const [track, path] of [[1, targetPath], [2, path2]] as const) host.addTrackState({ trackId: track, t: st, enu: path(st).map((x) => x + 0.3 * rng.normal()) });
+    while (q < obs.length && obs[q]!.s <= g) { const o = obs[q++]!; host.addObservation({ trackId: o.track, cam: o.cam, cameraTime: o.tau, u: o.u, v: o.v }); }
+    host.tick(g);
+    // Real time gives the worker a second per 15 groups; a synchronous loop would not, so wait for it each simulated second.
+    if (++n % 15 === 0) await host.idle();
+  }
+}
+
+async function serverFor(start: CameraParams[]) {
+  const lines: string[] = [];
+  for (const p of start) {
+    const port = await freeUdpPair();
+    const po = p.pose, k = p.intrinsics;
+    lines.push(`- id: ${p.id}`, `  source: "rtp://127.0.0.1:${port}"`, `  rtp_config: {codec: h264, fps: 15, resolution: [${p.resolution![0]}, ${p.resolution![1]}]}`,
+      `  pose: {enu: [${po.enu.join(', ')}], yaw: ${po.yaw}, pitch: ${po.pitch}, roll: ${po.roll}}`,
+      `  intrinsics: {fx: ${k.fx}, fy: ${k.fy}, cx: ${k.cx}, cy: ${k.cy}, k1: ${k.k1 ?? 0}, k2: ${k.k2 ?? 0}}`,
+      `  clock: {offset_ms: ${p.clock!.offset_ms}, drift_ppm: ${p.clock!.drift_ppm}}`);
+  }
+  const cfg = parseSiteConfig(siteYaml({ cameras: lines }), { baseDir: '/tmp' });
+  assert.ok(cfg.ok, JSON.stringify(!cfg.ok && cfg.issues));
+  return new MediaServer(cfg.value, { lanes: 1, pipeline: false });
+}
+
+test('worker-hosted refiner: an accepted version closer to the truth, served by GET /api/v1/calibration', async () => {
+  const cams = rig();
+  const truth = cams.map((c) => new Camera(c.params));
+  const start = perturbed(cams, 5, 1.5, 0.4, 0.03, 30);
+  const host = new LiveCalibHost(start, { windowS: 20, memoryS: 30, everyS: 5 });
+  const srv = await serverFor(start);
+  srv.start();
+  const app = await buildApi(srv, { calibration: onlineCalibration(srv.config, Date.now(), host) });
+  const accepted: number[] = [];
+  host.onRecord((r) => { if (r.kind === 'accepted') accepted.push(r.version); });
+  try {
+    const r0 = (await app.inject({ method: 'GET', url: '/api/v1/calibration' })).json() as any;
+    assert.equal(r0.current, 'config-1');
+    assert.equal(r0.online.accepted, 0);
+    await feed(host, cams, 100, 140, 1);
+    await host.flush();
+    const v = host.view();
+    const res = await app.inject({ method: 'GET', url: '/api/v1/calibration' });
+    assert.equal(res.statusCode, 200);
+    const j = res.json() as any;
+    const e0 = errors(r0.cameras, truth), eN = errors(j.cameras, truth);
+    console.log(`live-calib: ${v.batches_done} batches, ${v.observations_sent} observations sent, ${v.observations_dropped} dropped; ${j.online.accepted} accepted / ${j.online.rejected} rejected; start ${JSON.stringify(e0)} → served ${JSON.stringify(eN)}`);
+    assert.ok(accepted.length >= 1 && j.online.accepted >= 1, 'an accepted version');
+    assert.equal(j.current, `online-${accepted[accepted.length - 1]}`);
+    assert.equal(j.versions[0].version, 'config-1');
+    assert.deepEqual(j.versions.slice(1).map((x: any) => x.version), accepted.map((n) => `online-${n}`));
+    assert.ok(j.cameras.every((c: any) => c.version === j.current));
+    assert.ok(e0.posM > 1 && e0.fPct > 2.5 && e0.clockMs > 15, JSON.stringify(e0));
+    assert.ok(eN.posM < 0.5 * e0.posM && eN.fPct < 0.5 * e0.fPct && eN.clockMs < 0.5 * e0.clockMs, JSON.stringify(eN));
+    assert.equal(j.online.state, 'running');
+    assert.equal(j.online.batch_errors, 0);
+  } finally {
+    await host.close(); await app.close(); await srv.close(0);
+  }
+});
+
+test('a malformed batch and a worker crash are reported in the API view; the server keeps answering', async () => {
+  const cams = rig();
+  const start = cams.map((c) => c.params);
+  const host = new LiveCalibHost(start, {});
+  const srv = await serverFor(start);
+  srv.start();
+  const app = await buildApi(srv, { calibration: onlineCalibration(srv.config, Date.now(), host) });
+  try {
+    host.postRaw({ type: 'batch', seq: 0, t: 1, states: [], obs: [{ trackId: 1, cam: 9, cameraTime: 0, u: 1, v: 1 }] });
+    host.postRaw({ type: 'batch', seq: 1, t: 'x', states: null, obs: null });
+    await host.idle();
+    let j = (await app.inject({ method: 'GET', url: '/api/v1/calibration' })).json() as any;
+    assert.equal(j.online.batch_errors, 2);
+    assert.match(j.online.last_error, /malformed batch/);
+    assert.equal(j.online.state, 'running');
+    assert.equal(j.current, 'config-1');
+    host.postRaw({ type: 'crash' });
+    await host.idle();
+    await new Promise((r) => setTimeout(r, 200));
+    const res = await app.inject({ method: 'GET', url: '/api/v1/calibration' });
+    assert.equal(res.statusCode, 200);
+    j = res.json() as any;
+    assert.equal(j.online.state, 'crashed');
+    assert.match(j.online.last_error, /crash requested/);
+    assert.equal(j.cameras.length, 4);
+    host.addObservation({ trackId: 1, cam: 0, cameraTime: 0, u: 1, v: 1 });
+    host.tick(2);
+    assert.equal(host.view().batches_sent, 3, 'nothing posted to a dead worker');
+    assert.equal((await app.inject({ method: 'GET', url: '/api/v1/health' })).statusCode < 500, true);
+  } finally {
+    await host.close(); await app.close(); await srv.close(0);
+  }
+});
