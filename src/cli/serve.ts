@@ -7,15 +7,20 @@ import { parseArgs } from 'node:util';
 import { ConfigError, loadSiteConfig } from '../config/index.ts';
 import { redactCredentials } from '../config/redact.ts';
 import { buildApi, isLiveCamera, MediaServer, MediaServerError } from '../server/index.ts';
+import { onlineCalibration } from '../server/calibration.ts';
 import { processIo, UsageError, type CliIo } from './io.ts';
 
-export const SERVE_USAGE = `usage: dvs serve --config site.yaml [--port N] [--bind ADDR] [--lanes N] [--no-detect]
+export const SERVE_USAGE = `usage: dvs serve --config site.yaml [--port N] [--bind ADDR] [--lanes N] [--no-detect] [--calib-online]
   --config  site config; cameras with rtsp://, rtp:// or tcp:// sources are received (file: ones are ignored)
   --port    API port (default api.port of the config; 0 = any free port, printed)
   --bind    API address (default api.bind_address of the config)
   --lanes   ingest lanes for load balancing (default min(4, CPU cores))
   --no-detect  receive and monitor the streams only (no decoding, detection or tracking); by default
             detection runs when every live camera has a pose, intrinsics and rtp_config resolution and fps
+  --calib-online  refine the calibration online from the confirmed tracks (a worker thread;
+            docs/LIVE-CALIB.md): GET /api/v1/calibration serves config-1 then online-N versions and the
+            refiner's status; each accepted version is printed. The detector keeps the configured
+            calibration. Needs detection (every live camera with pose, intrinsics, resolution, fps)
   environment: DVS_WEBHOOK_SECRET signs webhook alerts (required when alerting.webhook_url is set)
 `;
 
@@ -31,7 +36,7 @@ export async function serveCommand(argv: string[], io: CliIo = processIo, contro
   try {
     const { values } = parseArgs({
       args: argv, strict: true, allowPositionals: false,
-      options: { config: { type: 'string' }, port: { type: 'string' }, bind: { type: 'string' }, lanes: { type: 'string' }, 'no-detect': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+      options: { config: { type: 'string' }, port: { type: 'string' }, bind: { type: 'string' }, lanes: { type: 'string' }, 'no-detect': { type: 'boolean' }, 'calib-online': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
     });
     if (values.help) { io.stdout(SERVE_USAGE); return 0; }
     if (!values.config) throw new UsageError('--config is required');
@@ -39,17 +44,25 @@ export async function serveCommand(argv: string[], io: CliIo = processIo, contro
     if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535)) throw new UsageError(`--port must be an integer 0..65535, got "${values.port}"`);
     const lanes = values.lanes === undefined ? undefined : Number(values.lanes);
     if (lanes !== undefined && !(Number.isInteger(lanes) && lanes >= 1 && lanes <= 256)) throw new UsageError(`--lanes must be an integer 1..256, got "${values.lanes}"`);
+    if (values['calib-online'] && values['no-detect']) throw new UsageError('--calib-online needs detection (drop --no-detect)');
     const cfg = loadSiteConfig(values.config);
     const live = cfg.cameras.filter(isLiveCamera);
     if (live.length === 0) io.stderr('dvs serve: no live camera (rtsp://, rtp://, tcp://) in the config; serving the API with no streams\n');
 
-    const srv = new MediaServer(cfg, { ...(lanes !== undefined ? { lanes } : {}), ...(values['no-detect'] ? { pipeline: false } : {}) });
+    const calibOnline = values['calib-online'] ? {
+      calibOnline: true,
+      onCalibRecord: (r: { kind: string; version: number; t: number | null; rmse_before_px?: number; rmse_after_px?: number; model?: string; reason?: string }) => {
+        if (r.kind === 'accepted') io.stdout(`${new Date().toISOString()} calibration online-${r.version} accepted at t ${r.t?.toFixed(1)} s: held-out ${r.rmse_before_px} → ${r.rmse_after_px} px (${r.model ?? ''})\n`);
+      },
+    } : null;
+    const srv = new MediaServer(cfg, { ...(lanes !== undefined ? { lanes } : {}), ...(values['no-detect'] ? { pipeline: false } : {}), ...(calibOnline ? { pipeline: calibOnline } : {}) });
     server = srv;
     srv.on('state', (e) => io.stdout(`${new Date(e.at).toISOString()} ${e.id} ${e.from} → ${e.to}${e.attempt > 0 && e.to !== 'active' ? ` (attempt ${e.attempt})` : ''}${e.reason ? `: ${e.reason}` : ''}\n`));
     srv.on('degraded', (a) => io.stdout(`${new Date(a.at).toISOString()} ${a.streamId} health degraded (score ${a.score.toFixed(0)}, worst ${a.worst ?? '?'})\n`));
     srv.on('recovered', (a) => io.stdout(`${new Date(a.at).toISOString()} ${a.streamId} health recovered (score ${a.score.toFixed(0)})\n`));
     srv.start();
-    const app = await buildApi(srv);
+    const calibHost = srv.pipeline?.calib ?? null;
+    const app = await buildApi(srv, calibHost ? { calibration: onlineCalibration(srv.config, srv.startedAtMs ?? Date.now(), calibHost) } : {});
     const host = values.bind ?? cfg.api.bind_address;
     await app.listen({ host, port: port ?? cfg.api.port });
     const addr = app.server.address();

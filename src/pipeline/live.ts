@@ -31,6 +31,8 @@ import { Detector, type Detection, type DetectorOptions } from './detector.ts';
 import { liveSiteCameras } from './live-cameras.ts';
 import { FrameGrouper, type GrouperCounters, type PendingFrame } from './live-group.ts';
 import { TrackStage, type TrackStageOptions } from './tracks.ts';
+import { observeCast, type CalibrationSnapshot, type RefinementRecord } from '../calib/online/index.ts';
+import { LiveCalibHost, type LiveCalibOptions } from './live-calib.ts';
 
 /** One whole coded frame as the media server hands it over. */
 export interface LiveCodedFrame {
@@ -79,6 +81,15 @@ export interface LivePipelineOptions {
   onGroup?: (g: LiveGroup) => void;
   /** Unix ms clock. Default Date.now. */
   now?: () => number;
+  /**
+   * Online calibration refinement (docs/LIVE-CALIB.md): observations of the live tracks among
+   * each frame's cast pixels and the confirmed track states go to an OnlineRefiner in a worker
+   * thread ({@link LiveCalibHost}); its versions are served by GET /api/v1/calibration. The
+   * detector keeps the configured calibration (no adoption). Default off.
+   */
+  calibOnline?: boolean | LiveCalibOptions;
+  /** Each accepted or rejected refinement record (with calibOnline). */
+  onCalibRecord?: (r: RefinementRecord, s: CalibrationSnapshot) => void;
 }
 
 export interface LiveFrame {
@@ -166,6 +177,10 @@ export class LivePipeline {
   private readonly timer: NodeJS.Timeout;
   private seq = 0;
   private closed = false;
+  /** The online calibration host (calibOnline), else null. Its camera positions are `cameras`' order. */
+  readonly calib: LiveCalibHost | null;
+  private readonly calibPos = new Map<number, number>();
+  private readonly uv = new Float64Array(3);
 
   constructor(private readonly source: LiveMediaSource, opts: LivePipelineOptions = {}) {
     const { cameras, unusable } = liveSiteCameras(source.config);
@@ -209,6 +224,11 @@ export class LivePipeline {
       source.onCodedFrame((f) => this.onCoded(f)),
       source.onSessionReset((id) => this.onReset(id)),
     ];
+    if (opts.calibOnline) {
+      this.calib = new LiveCalibHost(cameras.map((c) => c.camera.params), typeof opts.calibOnline === 'object' ? opts.calibOnline : {}, this.now);
+      cameras.forEach((c, i) => this.calibPos.set(c.index, i));
+      if (opts.onCalibRecord) this.calib.onRecord(opts.onCalibRecord);
+    } else this.calib = null;
     const pollMs = opts.pollMs ?? 20;
     this.timer = setInterval(() => this.poll(), pollMs);
     this.timer.unref();
@@ -249,6 +269,7 @@ export class LivePipeline {
     await this.bank.close();
     this.detector.close();
     this.stage.close();
+    await this.calib?.close();
   }
 
   // ------------------------------------------------------------------ internals
@@ -322,11 +343,22 @@ export class LivePipeline {
         this.stage.observe(cam.camera, f.siteTime, this.detector.frameView(f.camIndex), this.detector.lastCast(f.camIndex), this.detector.backgroundView(f.camIndex));
         this.own.frames++;
         this.addDetections(dets);
+        if (this.calib) this.observeCalib(cam, f);
       }
+      this.calib?.tick(t);
       this.latestGroup = { ...group, frames: group.frames.map((f) => (f ? { ...f, data: new Uint8Array(0) } : null)) };
       if (complete) this.maxSpreadMs = Math.max(this.maxSpreadMs, spreadMs);
     } finally {
       for (const h of held) h.release();
+    }
+  }
+
+  /** As `dvs detect --calib-online` (detect-hook.ts): the live tracks' observations among the frame's cast pixels. */
+  private observeCalib(cam: SiteCamera, f: LiveFrame): void {
+    const pos = this.calibPos.get(f.camIndex);
+    if (pos === undefined) return;
+    for (const o of observeCast(cam.camera, f.siteTime, this.detector.lastCast(f.camIndex), this.stage.liveTracks(), this.uv)) {
+      this.calib!.addObservation({ trackId: o.trackId, cam: pos, cameraTime: f.cameraTime, u: o.u, v: o.v });
     }
   }
 
@@ -344,6 +376,7 @@ export class LivePipeline {
     for (const u of r.tracks) {
       if (u.status === 'lost') this.tracks.delete(u.track_id);
       else this.tracks.set(u.track_id, u);
+      if (this.calib && u.status === 'confirmed') this.calib.addTrackState({ trackId: u.track_id, t: u.t, enu: u.enu });
     }
   }
 }
