@@ -391,9 +391,12 @@ export class LiveStream {
     }
   }
 
-  /** One RTT sample, ms (null: none in this block), into the RFC 6298 smoothed RTT. */
+  /**
+   * One RTT sample, ms (null: none in this block), into the RFC 6298 smoothed RTT. Samples over
+   * 60 s are dropped: a made-up or stale LRR/LSR, not a network (the field allows ~9 h).
+   */
   private rttSample(rtt: number | null): void {
-    if (rtt === null) return;
+    if (rtt === null || rtt > 60_000) return;
     this.srttMs = this.srttMs === null ? rtt : this.srttMs + (rtt - this.srttMs) / 8;
   }
 
