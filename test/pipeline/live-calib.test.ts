@@ -155,3 +155,26 @@ test('a malformed batch and a worker crash are reported in the API view; the ser
     await host.close(); await app.close(); await srv.close(0);
   }
 });
+
+test('a lagging worker: the open batch is capped, the excess is dropped and counted, tick never waits', async () => {
+  const cams = rig();
+  const host = new LiveCalibHost(cams.map((c) => c.params), { maxInFlight: 1, maxBatchObservations: 100 });
+  try {
+    // 3000 observations offered in 30 groups with no chance for the worker to answer in between.
+    for (let g = 0; g < 30; g++) {
+      for (let k = 0; k < 100; k++) host.addObservation({ trackId: 1, cam: k % 4, cameraTime: g, u: 600 + k, v: 300 });
+      host.tick(g);
+    }
+    const v = host.view();
+    assert.equal(v.batches_sent, 1, 'one batch in flight, the rest waits in the open batch');
+    assert.equal(v.observations_sent, 100);
+    assert.equal(v.observations_dropped, 3000 - 200, 'first batch 100 + open batch 100 kept');
+    await host.flush();
+    const w = host.view();
+    assert.equal(w.observations_sent, 200);
+    assert.equal(w.batch_errors, 0);
+    assert.equal(w.state, 'running');
+  } finally {
+    await host.close();
+  }
+});
