@@ -4,7 +4,8 @@
  * a health tick every `load_balancing.health_check_interval_ms` that scores each stream
  * (healthScore with `monitoring.stream_health.thresholds`) into a HealthMonitor, webhook alerts on
  * degraded/recovered, a SyncManager fed with every frame and sender report (master by health), and
- * the ingest lane assignment (see lanes.ts; lanes are logical, see docs/SERVER.md).
+ * the ingest lanes: worker threads running the streams' receive work (lane-pool.ts), assigned by
+ * lanes.ts's strategies and rebalanced on request (see docs/SERVER.md).
  */
 import { availableParallelism } from 'node:os';
 import type { CameraConfig, SiteConfig } from '../config/site.ts';
@@ -22,12 +23,19 @@ import type { MediaFrame } from '../media/frame.ts';
 import { SyncManager, syncOptionsFromConfig, type SyncManagerOptions } from '../media/sync/index.ts';
 import { LivePipeline, LivePipelineError, type LiveCodedFrame, type LiveMediaSource, type LivePipelineOptions } from '../pipeline/live.ts';
 import { liveSiteCameras } from '../pipeline/live-cameras.ts';
+import { LanePool, type LaneThreadStatus } from './lane-pool.ts';
 import { assignLanes, imbalance, LANE_STRATEGIES, type LaneStrategy } from './lanes.ts';
 import { MediaServerError } from './errors.ts';
 
 export interface MediaServerOptions {
   /** Number of ingest lanes. Default min(4, availableParallelism()). */
   lanes?: number;
+  /**
+   * 'worker' (default): each lane is a worker thread running its streams' receive work.
+   * 'inline': every stream runs on the main thread and lanes are only an accounting of it
+   * (forced when `manager.clock` is given: a test clock cannot drive other threads).
+   */
+  laneMode?: 'worker' | 'inline';
   /** Overrides media_server.load_balancing.strategy. */
   strategy?: LaneStrategy;
   /** HMAC secret of webhook alerts. Default process.env.DVS_WEBHOOK_SECRET. Required when a webhook_url is set. */
@@ -85,6 +93,8 @@ export interface LaneStatus {
   weight: number;
   packets_per_s: number;
   bitrate_kbps: number;
+  /** Worker mode: the lane thread's state (event-loop utilization, drops, restarts); null inline. */
+  thread: LaneThreadStatus | null;
 }
 
 export interface LoadBalancingStatus {
@@ -92,15 +102,16 @@ export interface LoadBalancingStatus {
   lanes: LaneStatus[];
   /** max/mean of the lane loads the strategy balances (busy time, or weight for 'weighted'). */
   imbalance: number;
-  /** Lanes are in-process logical partitions (see docs/SERVER.md). */
-  mode: 'logical';
+  /** 'worker': lanes are worker threads; 'logical': every stream runs on the main thread (laneMode 'inline'). */
+  mode: 'worker' | 'logical';
   last_rebalance: string | null;
+  /** Streams being moved to another lane by the last rebalance (reconnecting there). */
+  moving: string[];
 }
 
 interface Entry {
   camera: CameraConfig;
   lane: number;
-  busyMs: number;
   busyRate: number | null;
   lastBusyMs: number;
   lastPackets: number;
@@ -142,6 +153,12 @@ export class MediaServer extends TypedEmitter<MediaServerEvents> implements Live
   private readonly frameListeners = new Set<(f: LiveCodedFrame) => void>();
   private readonly resetListeners = new Set<(id: string) => void>();
   private readonly pipelineOpt: MediaServerOptions['pipeline'];
+  /** Worker-thread lanes (null in inline mode). */
+  readonly pool: LanePool | null;
+  /** Rebalance moves in progress, by stream id. */
+  private readonly moving = new Map<string, Promise<void>>();
+  /** Streams whose next receiver session comes from a move, not from the sender: keep their sync state. */
+  private readonly relocated = new Set<string>();
   /** The live detection pipeline once started (null when not attached; see pipelineState). */
   pipeline: LivePipeline | null = null;
   pipelineState: PipelineState = { enabled: false, reason: 'not started' };
@@ -170,7 +187,14 @@ export class MediaServer extends TypedEmitter<MediaServerEvents> implements Live
     this.sync = new SyncManager({ ...syncOptionsFromConfig(config), ...opts.sync, healthOf: (id) => this.entries.get(id)?.health.score });
     const mo = { ...managerOptionsFromConfig(config.media_server), ...opts.manager };
     this.windowMs = mo.metricsWindowMs ?? 5000;
-    this.manager = new StreamManager({ ...mo, onFrame: (id, f) => this.onFrame(id, f) });
+    const mode = opts.laneMode ?? 'worker';
+    if (mode !== 'worker' && mode !== 'inline') throw new MediaServerError('SERVER_OPTIONS', `laneMode must be 'worker' or 'inline', got ${String(mode)}`);
+    this.pool = mode === 'worker' && mo.clock === undefined ? new LanePool({ lanes: this.lanes }) : null;
+    const pool = this.pool;
+    this.manager = new StreamManager({
+      ...mo, onFrame: (id, f) => this.onFrame(id, f),
+      ...(pool ? { streamFactory: (o) => pool.create(this.entries.get(o.id)?.lane ?? 0, o) } : {}),
+    });
     this.pipelineOpt = opts.pipeline ?? 'auto';
     this.monitor.on('degraded', (t) => this.alert(t));
     this.monitor.on('recovered', (t) => this.alert(t));
@@ -188,11 +212,11 @@ export class MediaServer extends TypedEmitter<MediaServerEvents> implements Live
     this.startedAtMs = Date.now();
     this.startPipeline(); // throws before any stream starts when the pipeline was asked for and cannot run
     this.unsubscribe = this.manager.on((e) => this.onManagerEvent(e));
-    for (const cam of this.config.cameras) {
-      if (!isLiveCamera(cam)) continue;
-      this.register(cam, cam.enabled);
-    }
-    this.assign();
+    const live = this.config.cameras.filter(isLiveCamera);
+    const defs = live.map((cam) => definitionFromCamera(cam)); // every source checked before any stream starts
+    for (const cam of live) this.register(cam);
+    this.assign(); // lanes first: the stream objects are made on their lane
+    live.forEach((cam, k) => this.manager.add(defs[k]!, { start: cam.enabled }));
     this.timer = setInterval(() => this.tick(), this.healthIntervalMs);
     this.timer.unref();
     return this.manager.list();
@@ -273,7 +297,7 @@ export class MediaServer extends TypedEmitter<MediaServerEvents> implements Live
 
   /** Current lane assignment with per-lane measured load. */
   status(): LoadBalancingStatus {
-    const lanes: LaneStatus[] = Array.from({ length: this.lanes }, (_, lane) => ({ lane, streams: [], busy_ms_per_s: 0, weight: 0, packets_per_s: 0, bitrate_kbps: 0 }));
+    const lanes: LaneStatus[] = Array.from({ length: this.lanes }, (_, lane) => ({ lane, streams: [], busy_ms_per_s: 0, weight: 0, packets_per_s: 0, bitrate_kbps: 0, thread: null }));
     const weight = { high: 3, medium: 2, low: 1 } as const;
     for (const [id, e] of this.entries) {
       const l = lanes[e.lane]!;
@@ -283,24 +307,40 @@ export class MediaServer extends TypedEmitter<MediaServerEvents> implements Live
       l.packets_per_s += e.packetRate;
       l.bitrate_kbps += this.manager.get(id).metrics.stream_bitrate_kbps;
     }
+    const threads = this.pool?.status();
+    for (const l of lanes) l.thread = threads?.[l.lane] ?? null;
     for (const l of lanes) {
       l.busy_ms_per_s = round(l.busy_ms_per_s, 4);
       l.packets_per_s = round(l.packets_per_s, 1);
       l.bitrate_kbps = round(l.bitrate_kbps, 1);
     }
     const loads = lanes.map((l) => (this.strategyName === 'weighted' ? l.weight : l.busy_ms_per_s));
-    return { strategy: this.strategyName, lanes, imbalance: round(imbalance(loads), 3), mode: 'logical', last_rebalance: this.lastRebalance };
+    return {
+      strategy: this.strategyName, lanes, imbalance: round(imbalance(loads), 3), mode: this.pool ? 'worker' : 'logical',
+      last_rebalance: this.lastRebalance, moving: [...this.moving.keys()],
+    };
   }
 
-  /** Reassigns every stream with the current measurements (optionally switching strategy). */
+  /**
+   * Reassigns every stream with the current measurements (optionally switching strategy). In
+   * worker mode each moved stream is closed on its old lane and reconnected on its new one in the
+   * background (`settled()` waits for that); it keeps its state unless no RTP arrives in time.
+   */
   rebalance(strategy?: LaneStrategy): { moved: Array<{ id: string; from: number; to: number }>; status: LoadBalancingStatus } {
+    if (this.closed) throw new MediaServerError('SERVER_CLOSED', 'media server is closed');
     if (strategy !== undefined) {
       if (!LANE_STRATEGIES.includes(strategy)) throw new MediaServerError('SERVER_OPTIONS', `unknown strategy ${String(strategy)}`);
       this.strategyName = strategy;
     }
     const moved = this.assign();
+    if (this.pool && this.started) for (const m of moved) this.relocate(m.id);
     this.lastRebalance = new Date().toISOString();
     return { moved, status: this.status() };
+  }
+
+  /** Resolves when every move of the last rebalances is done. */
+  async settled(): Promise<void> {
+    while (this.moving.size > 0) await Promise.all([...this.moving.values()]);
   }
 
   /** Stops every stream, the tick, the sync manager and the notifier (waits up to drainMs for alerts in flight). Safe twice. */
@@ -309,7 +349,9 @@ export class MediaServer extends TypedEmitter<MediaServerEvents> implements Live
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    await Promise.all([...this.moving.values()]);
     await this.manager.close();
+    await this.pool?.close();
     await this.pipeline?.close();
     this.unsubscribe?.();
     this.monitor.close();
@@ -319,14 +361,31 @@ export class MediaServer extends TypedEmitter<MediaServerEvents> implements Live
 
   // ------------------------------------------------------------------ internals
 
-  private register(cam: CameraConfig, start: boolean): void {
-    const def = definitionFromCamera(cam);
+  private register(cam: CameraConfig): void {
     this.entries.set(cam.id, {
-      camera: cam, lane: 0, busyMs: 0, busyRate: null, lastBusyMs: 0, lastPackets: 0, packetRate: 0, lastSrArrival: null, graceUntil: null, changes: [],
+      camera: cam, lane: 0, busyRate: null, lastBusyMs: 0, lastPackets: 0, packetRate: 0, lastSrArrival: null, graceUntil: null, changes: [],
       health: { id: cam.id, state: 'idle', score: 0, health_state: 'healthy', worst: null, at: Date.now() },
     });
     this.sync.addStream(cam.id, { clockRate: 90000 });
-    this.manager.add(def, { start });
+  }
+
+  /** Moves a stream to the lane its entry now names (worker mode), in the background. */
+  private relocate(id: string): void {
+    const prev = this.moving.get(id) ?? Promise.resolve();
+    const run = prev.then(async () => {
+      const e = this.entries.get(id);
+      if (this.closed || !e) return;
+      const wasActive = this.manager.get(id).state === 'active';
+      if (wasActive) {
+        this.relocated.add(id);
+        // The new stream object's metrics start empty: judge its health again after one window.
+        e.graceUntil = performance.now() + this.windowMs;
+      }
+      await this.manager.relocate(id);
+    }).catch(() => { this.relocated.delete(id); /* the stream's own policy reports failures */ }).finally(() => {
+      if (this.moving.get(id) === run) this.moving.delete(id);
+    });
+    this.moving.set(id, run);
   }
 
   private assign(): Array<{ id: string; from: number; to: number }> {
@@ -362,14 +421,14 @@ export class MediaServer extends TypedEmitter<MediaServerEvents> implements Live
   }
 
   /**
-   * Per-frame work of the lane: hand the frame to the sync manager (and to the live pipeline's
-   * decoder when attached). Its duration is the lane's busy time.
+   * Each whole frame, on the main thread: hand it to the sync manager (and to the live pipeline's
+   * decoder when attached). Inline, this runs inside the stream's receive callback and so counts
+   * in its busy time; with worker lanes it is the main thread's work, not the lane's.
    */
   private onFrame(id: string, f: MediaFrame): void {
     const e = this.entries.get(id);
     if (!e || this.closed) return;
-    const t0 = performance.now();
-    const arrivalUnixMs = UNIX_OFFSET + (f.arrivalMs ?? t0);
+    const arrivalUnixMs = UNIX_OFFSET + (f.arrivalMs ?? performance.now());
     const synced = this.sync.pushFrame({ streamId: id, rtpTimestamp: f.timestamp, arrivalMs: arrivalUnixMs });
     if (this.frameListeners.size > 0) {
       const ev: LiveCodedFrame = { streamId: id, frame: f, arrivalUnixMs, clockOffsetMs: synced ? synced.captureMs - synced.syncMs : 0 };
@@ -377,7 +436,6 @@ export class MediaServer extends TypedEmitter<MediaServerEvents> implements Live
         try { fn(ev); } catch { /* a consumer's fault must not stop ingest */ }
       }
     }
-    e.busyMs += performance.now() - t0;
   }
 
   private onManagerEvent(ev: StreamManagerEvent): void {
@@ -396,6 +454,8 @@ export class MediaServer extends TypedEmitter<MediaServerEvents> implements Live
       }
       this.emit('state', { ...ev, reason: ev.reason === null ? null : redactCredentialsInText(ev.reason), at: UNIX_OFFSET + ev.atMs });
     } else if (ev.type === 'stream' && ev.event.type === 'ready') {
+      // A stream moved to another lane continues the same RTP session: keep its clock fit.
+      if (this.relocated.delete(ev.id)) return;
       // A new receiver session (sender restart, new SSRC): the old clock fit no longer applies.
       this.sync.resetStream(ev.id);
       const e = this.entries.get(ev.id);
@@ -450,10 +510,13 @@ export class MediaServer extends TypedEmitter<MediaServerEvents> implements Live
         e.lastSrArrival = sr.arrivalMs;
         this.sync.pushSenderReport(id, sr);
       }
-      const busy = (e.busyMs - e.lastBusyMs) / dtS;
-      e.lastBusyMs = e.busyMs;
+      // Busy time of the stream's receive work (a new stream object — configure, a lane move, a
+      // restarted lane — starts its counter again).
+      const busyMs = m.busy_ms;
+      const busy = Math.max(0, busyMs - (busyMs >= e.lastBusyMs ? e.lastBusyMs : 0)) / dtS;
+      e.lastBusyMs = busyMs;
       e.busyRate = e.busyRate === null ? busy : 0.7 * e.busyRate + 0.3 * busy;
-      e.packetRate = Math.max(0, m.packets_received - e.lastPackets) / dtS;
+      e.packetRate = Math.max(0, m.packets_received - (m.packets_received >= e.lastPackets ? e.lastPackets : 0)) / dtS;
       e.lastPackets = m.packets_received;
       views.push(e.health);
     }

@@ -13,7 +13,7 @@ import type { CameraConfig } from '../../config/site.ts';
 import type { MediaServerConfig } from '../../config/schema.ts';
 import { checkRange, MediaError } from '../errors.ts';
 import type { MediaFrame } from '../frame.ts';
-import { LiveStream, type LiveStreamEvent, type LiveStreamMetrics } from '../stream/live.ts';
+import { LiveStream, type LiveStreamEvent, type LiveStreamMetrics, type LiveStreamOptions } from '../stream/live.ts';
 import { systemClock, Timer, type Clock } from '../transport/clock.ts';
 import { PortAllocator } from '../transport/ports.ts';
 import { definitionFromCamera, type StreamDefinition } from './definition.ts';
@@ -49,6 +49,22 @@ export interface StreamManagerOptions {
   clock?: Clock;
   /** Whole frames of every stream. */
   onFrame?: (id: string, frame: MediaFrame) => void;
+  /**
+   * Makes the stream object behind each entry. Default: an in-process `LiveStream`. The media
+   * server passes one that runs the stream on an ingest worker thread (src/server/lane-pool.ts).
+   */
+  streamFactory?: (opts: LiveStreamOptions) => LiveStreamHandle;
+}
+
+/** What the manager needs of a stream: `LiveStream`, or a proxy of one on another thread. */
+export interface LiveStreamHandle {
+  readonly id: string;
+  /** Source without credentials. */
+  readonly description: string;
+  connect(): Promise<void>;
+  disconnect(): Promise<void>;
+  close(): Promise<void>;
+  metrics(): LiveStreamMetrics;
 }
 
 /** Manager options from the validated `media_server` section. */
@@ -98,7 +114,7 @@ export interface StreamSnapshot {
 
 interface Entry {
   def: StreamDefinition;
-  stream: LiveStream;
+  stream: LiveStreamHandle;
   state: StreamState;
   since: number;
   activeSince: number | null;
@@ -115,12 +131,13 @@ interface Entry {
 const RUNNING: ReadonlySet<StreamState> = new Set(['connecting', 'active', 'reconnecting', 'failed']);
 
 export class StreamManager {
-  private readonly o: Required<Omit<StreamManagerOptions, 'onFrame' | 'clock' | 'rtpPortRange'>>;
+  private readonly o: Required<Omit<StreamManagerOptions, 'onFrame' | 'clock' | 'rtpPortRange' | 'streamFactory'>>;
   private readonly clock: Clock;
   private readonly ports: PortAllocator;
   private readonly entries = new Map<string, Entry>();
   private readonly listeners = new Set<(e: StreamManagerEvent) => void>();
   private readonly onFrame: StreamManagerOptions['onFrame'];
+  private readonly factory: (opts: LiveStreamOptions) => LiveStreamHandle;
   private closed = false;
   /** Exceptions thrown by listeners (caught). */
   listenerErrors = 0;
@@ -146,6 +163,7 @@ export class StreamManager {
     const range = opts.rtpPortRange === undefined ? ([50000, 50100] as const) : opts.rtpPortRange;
     this.ports = new PortAllocator({ range, bindAddress: this.o.bindAddress });
     this.onFrame = opts.onFrame;
+    this.factory = opts.streamFactory ?? ((o) => new LiveStream(o));
   }
 
   /** Subscribes to every state change and stream event; returns the unsubscribe function. */
@@ -162,7 +180,7 @@ export class StreamManager {
     const start = opts.start ?? true;
     if (start) this.checkCapacity(def.id);
     const e: Entry = {
-      def, stream: null as unknown as LiveStream, state: 'idle', since: this.clock.now(), activeSince: null,
+      def, stream: null as unknown as LiveStreamHandle, state: 'idle', since: this.clock.now(), activeSince: null,
       attempt: 0, reconnects: 0, lastError: null, run: 0, token: 0, timer: null as unknown as Timer,
     };
     e.stream = this.newStream(e);
@@ -229,6 +247,35 @@ export class StreamManager {
     this.reservePorts(next, true);
     e.stream = this.newStream(e);
     if (wasRunning) this.begin(e);
+    return this.snapshot(e);
+  }
+
+  /**
+   * Replaces a stream's stream object with a fresh one from the factory (which may now place it
+   * elsewhere, e.g. on another ingest lane) without a state change: a running stream reconnects
+   * at once and stays in its state; if no RTP arrives within the connection timeout the usual
+   * lost → reconnecting policy applies. Cumulative metrics start afresh with the new object.
+   */
+  async relocate(id: string): Promise<StreamSnapshot> {
+    const e = this.entry(id);
+    this.checkOpen();
+    const wasRunning = RUNNING.has(e.state);
+    const due = e.timer.dueAt; // a reconnection attempt already scheduled keeps its time
+    e.run++;
+    e.token++;
+    e.timer.cancel();
+    const old = e.stream;
+    await old.disconnect();
+    await old.close();
+    if (this.closed || e.stream !== old) return this.snapshot(e);
+    e.stream = this.newStream(e);
+    if (wasRunning) {
+      if (due !== Infinity) {
+        e.timer.arm(due); // waiting for the next attempt: it runs on the new placement
+      } else {
+        void this.connect(e, e.run);
+      }
+    }
     return this.snapshot(e);
   }
 
@@ -335,10 +382,10 @@ export class StreamManager {
 
   // ------------------------------------------------------------------ plumbing
 
-  private newStream(e: Entry): LiveStream {
+  private newStream(e: Entry): LiveStreamHandle {
     const d = e.def;
     const id = d.id;
-    return new LiveStream({
+    return this.factory({
       id, source: d.source,
       ...(d.codec !== undefined ? { codec: d.codec } : {}),
       ...(d.payloadType != null ? { payloadType: d.payloadType } : {}),

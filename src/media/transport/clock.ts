@@ -51,4 +51,9 @@ export class Timer {
   get pending(): boolean {
     return this.handle !== null;
   }
+
+  /** Clock time it is armed for; Infinity when not armed. */
+  get dueAt(): number {
+    return this.at;
+  }
 }

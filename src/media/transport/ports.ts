@@ -55,6 +55,17 @@ export class PortAllocator {
     else this.reserved.delete(port);
   }
 
+  /** Ports currently reserved (each once, ascending). */
+  reservedPorts(): number[] {
+    return [...this.reserved.keys()].sort((a, b) => a - b);
+  }
+
+  /** Replaces every reservation with `ports` (each counted once): a copy of another allocator's. */
+  setReserved(ports: readonly number[]): void {
+    this.reserved.clear();
+    for (const p of ports) this.reserve(p);
+  }
+
   /** Pairs currently handed out. */
   get allocated(): number {
     return this.inUse.size;

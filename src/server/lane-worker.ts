@@ -1,0 +1,129 @@
+/**
+ * One ingest lane's worker thread (see lane-pool.ts): runs the LiveStreams placed on it, posts
+ * their frames (bytes transferred), events and metrics to the main thread, answers its requests.
+ */
+import { performance } from 'node:perf_hooks';
+import { parentPort, workerData } from 'node:worker_threads';
+import type { MediaFrame } from '../media/frame.ts';
+import { LiveStream } from '../media/stream/live.ts';
+import { systemClock, type Clock } from '../media/transport/clock.ts';
+import { PortAllocator } from '../media/transport/ports.ts';
+import type { FromLane, LaneWorkerData, ToLane, WireStreamOptions } from './lane-pool.ts';
+
+const data = workerData as LaneWorkerData;
+const port = parentPort!;
+// Times on the main thread's clock: its performance.now() = ours + (our origin − its origin).
+const shift = performance.timeOrigin - data.mainTimeOrigin;
+const clock: Clock = { now: () => performance.now() + shift, setTimeout: systemClock.setTimeout, clearTimeout: systemClock.clearTimeout };
+const queue = new Int32Array(data.queue);
+
+interface Slot {
+  stream: LiveStream;
+  /** Dropping this stream's frames until its next key frame (back-pressure). */
+  dropping: boolean;
+}
+
+const slots = new Map<number, Slot>();
+const allocators = new Map<string, PortAllocator>();
+let dropped = 0;
+
+function post(m: FromLane, transfer?: ArrayBuffer[]): void {
+  port.postMessage(m, transfer ?? []);
+}
+
+function allocatorFor(o: WireStreamOptions['portAllocator']): PortAllocator | undefined {
+  if (!o) return undefined;
+  const k = JSON.stringify(o);
+  let a = allocators.get(k);
+  if (!a) {
+    a = new PortAllocator({ range: o.range, bindAddress: o.bindAddress });
+    allocators.set(k, a);
+  }
+  return a;
+}
+
+function sendFrame(key: number, slot: Slot, f: MediaFrame): void {
+  const inFlight = Atomics.load(queue, 0) - Atomics.load(queue, 1);
+  if (slot.dropping) {
+    if (!f.keyframe || inFlight >= data.maxQueuedFrames >> 1) {
+      dropped++;
+      return;
+    }
+    slot.dropping = false;
+  } else if (inFlight >= data.maxQueuedFrames) {
+    slot.dropping = true;
+    dropped++;
+    return;
+  }
+  // The depacketizer builds each frame in a fresh buffer: hand it over without a copy.
+  const owned = f.data.byteOffset === 0 && f.data.byteLength === f.data.buffer.byteLength && f.data.buffer instanceof ArrayBuffer;
+  const bytes = owned ? f.data : f.data.slice();
+  Atomics.add(queue, 0, 1);
+  post({ t: 'frame', key, frame: { ...f, data: bytes } }, [bytes.buffer as ArrayBuffer]);
+}
+
+function create(key: number, wire: WireStreamOptions): void {
+  const { portAllocator, ...opts } = wire;
+  const ports = allocatorFor(portAllocator);
+  const slot: Slot = { stream: null as unknown as LiveStream, dropping: false };
+  slot.stream = new LiveStream({
+    ...opts, clock, ...(ports ? { ports } : {}),
+    onFrame: (f) => sendFrame(key, slot, f),
+    onEvent: (event) => post({ t: 'event', key, event, metrics: slot.stream.metrics() }),
+  });
+  slots.set(key, slot);
+}
+
+async function answer(req: number, key: number, work: () => Promise<void>): Promise<void> {
+  let error: { message: string; code: string | null } | null = null;
+  try {
+    await work();
+  } catch (e) {
+    const code = (e as { code?: unknown }).code;
+    error = { message: e instanceof Error ? e.message : String(e), code: typeof code === 'string' ? code : null };
+  }
+  const slot = slots.get(key);
+  post({ t: 'reply', req, key, error, metrics: slot ? slot.stream.metrics() : null });
+}
+
+port.on('message', (m: ToLane) => {
+  switch (m.op) {
+    case 'create':
+      create(m.key, m.opts);
+      break;
+    case 'connect':
+      void answer(m.req, m.key, async () => {
+        const slot = slots.get(m.key);
+        if (!slot) throw new Error(`ingest lane ${data.lane}: no stream ${m.key}`);
+        if (slot.stream.metrics().state === 'idle') slot.dropping = false;
+        const a = m.reserved.length > 0 || allocators.size > 0 ? [...allocators.values()] : [];
+        for (const al of a) al.setReserved(m.reserved);
+        await slot.stream.connect();
+      });
+      break;
+    case 'disconnect':
+      void answer(m.req, m.key, async () => { await slots.get(m.key)?.stream.disconnect(); });
+      break;
+    case 'close':
+      void answer(m.req, m.key, async () => {
+        const slot = slots.get(m.key);
+        await slot?.stream.close();
+        slots.delete(m.key);
+      });
+      break;
+    case 'crash':
+      setImmediate(() => { throw new Error(`ingest lane ${data.lane}: crash requested by a test`); });
+      break;
+  }
+});
+
+let elu = performance.eventLoopUtilization();
+const timer = setInterval(() => {
+  const now = performance.eventLoopUtilization();
+  const u = performance.eventLoopUtilization(now, elu);
+  elu = now;
+  const list: Array<[number, ReturnType<LiveStream['metrics']>]> = [];
+  for (const [key, slot] of slots) list.push([key, slot.stream.metrics()]);
+  post({ t: 'metrics', list, utilization: u.utilization, dropped });
+}, data.metricsIntervalMs);
+timer.unref();
