@@ -23,7 +23,7 @@ import type { MediaFrame } from '../media/frame.ts';
 import { SyncManager, syncOptionsFromConfig, type SyncManagerOptions } from '../media/sync/index.ts';
 import { LivePipeline, LivePipelineError, type LiveCodedFrame, type LiveMediaSource, type LivePipelineOptions } from '../pipeline/live.ts';
 import { liveSiteCameras } from '../pipeline/live-cameras.ts';
-import { LanePool, type LaneThreadStatus } from './lane-pool.ts';
+import { LanePool, type LanePoolOptions, type LaneThreadStatus } from './lane-pool.ts';
 import { assignLanes, imbalance, LANE_STRATEGIES, type LaneStrategy } from './lanes.ts';
 import { MediaServerError } from './errors.ts';
 
@@ -36,6 +36,8 @@ export interface MediaServerOptions {
    * (forced when `manager.clock` is given: a test clock cannot drive other threads).
    */
   laneMode?: 'worker' | 'inline';
+  /** Worker-lane settings (frames in flight before back-pressure drops, metrics period). */
+  lanePool?: Omit<LanePoolOptions, 'lanes'>;
   /** Overrides media_server.load_balancing.strategy. */
   strategy?: LaneStrategy;
   /** HMAC secret of webhook alerts. Default process.env.DVS_WEBHOOK_SECRET. Required when a webhook_url is set. */
@@ -189,7 +191,7 @@ export class MediaServer extends TypedEmitter<MediaServerEvents> implements Live
     this.windowMs = mo.metricsWindowMs ?? 5000;
     const mode = opts.laneMode ?? 'worker';
     if (mode !== 'worker' && mode !== 'inline') throw new MediaServerError('SERVER_OPTIONS', `laneMode must be 'worker' or 'inline', got ${String(mode)}`);
-    this.pool = mode === 'worker' && mo.clock === undefined ? new LanePool({ lanes: this.lanes }) : null;
+    this.pool = mode === 'worker' && mo.clock === undefined ? new LanePool({ ...opts.lanePool, lanes: this.lanes }) : null;
     const pool = this.pool;
     this.manager = new StreamManager({
       ...mo, onFrame: (id, f) => this.onFrame(id, f),

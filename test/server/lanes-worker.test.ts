@@ -12,8 +12,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadSiteConfig } from '../../src/config/site.ts';
-import { AccessUnitSplitter, annexBBytes, RtpSender, systemClock } from '../../src/media/sender/index.ts';
-import { spawn } from 'node:child_process';
+import { RtpSender, systemClock } from '../../src/media/sender/index.ts';
+import { encodeClip, slices } from './h264-clip.ts';
 import { MediaServer } from '../../src/server/index.ts';
 import type { LiveCodedFrame } from '../../src/pipeline/live.ts';
 import { freeUdpPair, siteYaml, sleep, until } from './helpers.ts';
@@ -25,32 +25,6 @@ const IDS = ['c0', 'c1', 'c2', 'c3'];
 const FPS = 30;
 
 const CLIP = 60;
-
-/** NAL units of an Annex-B byte stream (3- or 4-byte start codes), as hex strings. */
-function nals(b: Uint8Array): string[] {
-  const out: string[] = [];
-  let start = -1;
-  for (let i = 0; i + 2 < b.length; i++) {
-    if (b[i] === 0 && b[i + 1] === 0 && b[i + 2] === 1) {
-      if (start >= 0) out.push(Buffer.from(b.subarray(start, i - (i > 0 && b[i - 1] === 0 ? 1 : 0))).toString('hex'));
-      start = i + 3;
-      i += 2;
-    }
-  }
-  if (start >= 0) out.push(Buffer.from(b.subarray(start)).toString('hex'));
-  return out.filter((n) => n.length > 0);
-}
-
-/** CLIP access units of real H.264 (x264, 160×120, a key frame every 5 frames, no B-frames), each a distinct picture. */
-async function encodeClip(): Promise<Uint8Array[]> {
-  const enc = spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-nostdin', '-f', 'lavfi', '-i', `testsrc2=size=160x120:rate=${FPS}`, '-frames:v', String(CLIP),
-    '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-g', '5', '-bf', '0', '-pix_fmt', 'yuv420p', '-f', 'h264', 'pipe:1'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const split = new AccessUnitSplitter('h264');
-  const out: Uint8Array[] = [];
-  enc.stdout.on('data', (chunk: Buffer) => { for (const au of split.push(chunk)) out.push(annexBBytes(au.nals)); });
-  await new Promise<void>((r) => enc.on('close', () => { for (const au of split.flush()) out.push(annexBBytes(au.nals)); r(); }));
-  return out;
-}
 
 let clip: Uint8Array[] = [];
 /** Picture index of each access unit's slice NALs (parameter sets excluded: they repeat). */
@@ -67,7 +41,7 @@ const states: Array<{ id: string; to: string; reason: string | null }> = [];
 let ticker: NodeJS.Timeout | null = null;
 
 before(async () => {
-  clip = await encodeClip();
+  clip = await encodeClip(CLIP, FPS, 5);
   assert.equal(clip.length, CLIP, 'FFmpeg gave every access unit');
   clip.forEach((au, k) => pictureIndex.set(slices(au), k));
   assert.equal(pictureIndex.size, CLIP, 'every picture distinct');
@@ -113,11 +87,6 @@ after(async () => {
   await server?.close();
   rmSync(dir, { recursive: true, force: true });
 });
-
-/** Slice NALs (types 1 and 5) of an access unit, joined. */
-function slices(au: Uint8Array): string {
-  return nals(au).filter((n) => { const t = parseInt(n.slice(0, 2), 16) & 0x1f; return t === 1 || t === 5; }).join('|');
-}
 
 /**
  * Frame numbers received for camera i: each frame's slices must be those of one picture of the
