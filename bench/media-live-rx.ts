@@ -5,7 +5,9 @@
  *   open       → opens `--streams` LiveStreams on UDP pairs and prints {"ports":[...]};
  *                `--mode bare`: plain dgram sockets that only count datagrams (the floor Node
  *                itself costs); `--mode core`: dgram sockets feeding an RtpReceiverCore polled
- *                on arrivals only (no timers, no metrics, no RTCP)
+ *                on arrivals only (no timers, no metrics, no RTCP); `--mode lanes`: the streams
+ *                on `--lanes` ingest-lane worker threads (src/server/lane-pool.ts), as the
+ *                media server runs them, frames transferred back to this thread
  *   mark NAME  → prints {"mark":NAME,"t":ms,"cpuUs":user+system µs,"sysUs",...,"wakes":{...}}
  *   exit       → closes the streams and prints their metrics, then exits.
  * Optional `--cpu-prof` is passed by the parent as a Node flag, not here.
@@ -15,16 +17,19 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { RtpReceiverCore } from '../src/media/receiver.ts';
+import type { LiveStreamHandle } from '../src/media/manager/manager.ts';
 import { LiveStream } from '../src/media/stream/index.ts';
+import { LanePool } from '../src/server/lane-pool.ts';
 import { freeUdpPair } from '../test/media/peer.ts';
 
-const { values } = parseArgs({ options: { streams: { type: 'string', default: '1' }, mode: { type: 'string', default: 'live' } } });
+const { values } = parseArgs({ options: { streams: { type: 'string', default: '1' }, mode: { type: 'string', default: 'live' }, lanes: { type: 'string', default: '2' } } });
 const n = Number(values.streams);
 const bare = values.mode === 'bare' || values.mode === 'core';
 
 let frames = 0;
 let datagrams = 0;
-const streams: LiveStream[] = [];
+const streams: LiveStreamHandle[] = [];
+const pool = values.mode === 'lanes' ? new LanePool({ lanes: Number(values.lanes) }) : null;
 const closers: (() => Promise<void>)[] = [];
 const ports: number[] = [];
 const taken = new Set<number>();
@@ -48,7 +53,8 @@ async function open(): Promise<void> {
       } else s.on('message', () => datagrams++);
       closers.push(() => new Promise<void>((r) => s.close(() => r())));
     } else {
-      const s = new LiveStream({ id: `bench-${i}`, source: { kind: 'udp', port, bindAddress: '127.0.0.1' }, codec: 'h264', maxPacketSize: 1500, onFrame: () => frames++ });
+      const o = { id: `bench-${i}`, source: { kind: 'udp', port, bindAddress: '127.0.0.1' }, codec: 'h264', maxPacketSize: 1500, onFrame: () => frames++ } as const;
+      const s = pool ? pool.create(i % pool.lanes, o) : new LiveStream(o);
       await s.connect();
       streams.push(s);
       closers.push(() => s.close());
@@ -86,6 +92,7 @@ for await (const line of createInterface({ input: process.stdin })) {
   } else if (cmd === 'exit') {
     const m = streams.map((s) => s.metrics());
     await Promise.all(closers.map((c) => c()));
+    await pool?.close();
     out({ metrics: m.map((x) => ({ frames: x.frames_delivered, dropped: x.frames_dropped, lost: x.packets_lost, received: x.packets_received, rr: x.transport.rtcpSent, state: x.state })) });
     break;
   }

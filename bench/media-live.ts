@@ -20,8 +20,10 @@
  * By default one stream and then 16 (the issue's concurrent load) are measured.
  *
  * Direct use: `node --import tsx bench/media-live.ts [--streams N[,N…]] [--seconds S] [--warmup S]
- * [--mode live|bare|core] [--cpu-prof DIR]` (`bare`: plain dgram sockets that only count, Node's
- * floor; `core`: dgram + RtpReceiverCore polled on arrivals, no timers). DVS_BENCH_RX_FLAGS adds
+ * [--mode live|bare|core|lanes] [--lanes N] [--cpu-prof DIR]` (`bare`: plain dgram sockets that
+ * only count, Node's floor; `core`: dgram + RtpReceiverCore polled on arrivals, no timers;
+ * `lanes`: the streams on N ingest-lane worker threads as the media server runs them, the CPU
+ * of every thread of the process counted). DVS_BENCH_RX_FLAGS adds
  * Node flags to the receiver (e.g. --trace-gc).
  */
 import { spawn } from 'node:child_process';
@@ -90,7 +92,9 @@ export interface MediaLiveOptions {
   warmup?: number;
   /** Idle window before the sender starts, s. Default 3. */
   idle?: number;
-  mode?: 'live' | 'bare' | 'core';
+  mode?: 'live' | 'bare' | 'core' | 'lanes';
+  /** Mode 'lanes': ingest-lane worker threads. Default 2. */
+  lanes?: number;
   /** Write a V8 CPU profile of the receiver into this folder. */
   cpuProf?: string;
 }
@@ -105,7 +109,7 @@ export async function benchMediaLive(o: MediaLiveOptions = {}): Promise<Record<s
   try {
     for (const n of counts) {
       const r = await runReceiver(file, n, o);
-      for (const [k, v] of Object.entries(r)) out[k.replace('media live:', `media live ×${n}:`)] = v;
+      for (const [k, v] of Object.entries(r)) out[k.replace('media live:', o.mode === 'lanes' ? `media lanes ×${n} on ${o.lanes ?? 2} threads:` : `media live ×${n}:`)] = v;
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -119,7 +123,7 @@ async function runReceiver(file: string, n: number, o: MediaLiveOptions): Promis
   const idleS = o.idle ?? 3;
   const mode = o.mode ?? 'live';
   const flags = ['--import', 'tsx', ...(process.env.DVS_BENCH_RX_FLAGS?.split(' ').filter(Boolean) ?? []), ...(o.cpuProf ? ['--cpu-prof', '--cpu-prof-interval', '250', '--cpu-prof-dir', o.cpuProf] : [])];
-  const rx = spawn(process.execPath, [...flags, new URL('./media-live-rx.ts', import.meta.url).pathname, '--streams', String(n), '--mode', mode], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const rx = spawn(process.execPath, [...flags, new URL('./media-live-rx.ts', import.meta.url).pathname, '--streams', String(n), '--mode', mode, '--lanes', String(o.lanes ?? 2)], { stdio: ['pipe', 'pipe', 'inherit'] });
   const lines = createInterface({ input: rx.stdout! })[Symbol.asyncIterator]();
   const read = async (): Promise<Record<string, unknown>> => {
     for (;;) {
@@ -172,7 +176,7 @@ async function runReceiver(file: string, n: number, o: MediaLiveOptions): Promis
       'media live: receiver CPU µs per packet (net of idle)': ((busy - idle) / 100 / (pps * n)) * 1e6,
       'media live: receiver % of one CPU per 1080p30 4 Mb/s stream': (busy - idle) / n,
     };
-    if (mode === 'live') {
+    if (mode === 'live' || mode === 'lanes') {
       Object.assign(r, {
         'media live: frames delivered (all streams)': sum('frames'),
         'media live: frames dropped (all streams)': sum('dropped'),
@@ -188,12 +192,13 @@ async function runReceiver(file: string, n: number, o: MediaLiveOptions): Promis
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const { values } = parseArgs({ options: { streams: { type: 'string' }, seconds: { type: 'string' }, warmup: { type: 'string' }, mode: { type: 'string' }, 'cpu-prof': { type: 'string' } } });
+  const { values } = parseArgs({ options: { streams: { type: 'string' }, seconds: { type: 'string' }, warmup: { type: 'string' }, mode: { type: 'string' }, lanes: { type: 'string' }, 'cpu-prof': { type: 'string' } } });
   const opts: MediaLiveOptions = {};
   if (values.streams) opts.streams = values.streams.split(',').map(Number);
   if (values.seconds) opts.seconds = Number(values.seconds);
   if (values.warmup) opts.warmup = Number(values.warmup);
-  if (values.mode === 'bare' || values.mode === 'live' || values.mode === 'core') opts.mode = values.mode;
+  if (values.mode === 'bare' || values.mode === 'live' || values.mode === 'core' || values.mode === 'lanes') opts.mode = values.mode;
+  if (values.lanes) opts.lanes = Number(values.lanes);
   if (values['cpu-prof']) opts.cpuProf = values['cpu-prof'];
   for (const [k, v] of Object.entries(await benchMediaLive(opts))) console.log(`  ${k.padEnd(66)} ${v.toFixed(2)}`);
 }

@@ -5,7 +5,7 @@
  *   --detect-dir DIR  instead: the whole videos of a rendered scenario (e.g. out/accept/spec-1km
  *                from `npm run accept`), decode-only and dvs detect back to back
  *   --only NAMES comma-separated groups to run (geometry, preprocess, voxel, sim, detect,
- *                classify, tracking, calib, media, media-live, media-send-decode); default all
+ *                classify, tracking, calib, media, media-live, media-lanes, media-send-decode); default all
  *   --json PATH  also write the figures as JSON
  */
 import { spawnSync } from 'node:child_process';
@@ -35,6 +35,7 @@ const groups: Record<string, Group> = {
   calib: { title: 'self-calibration (dvs calib on a simulated 4-camera calibration flight, 3 min; bench/calib.ts for details)', run: async () => (await import('./calib.ts')).benchCalib() },
   media: { title: 'media ingest (1080p30 H.264 4 Mb/s over RTP: parse + jitter buffer + depacketize, decode excluded)', run: async () => (await import('./media.ts')).benchMedia() },
   'media-live': { title: 'media live (LiveStream on a UDP pair, 1080p30 H.264 4 Mb/s replayed in real time; socket to whole frame, decode excluded)', run: async () => (await import('./media-live.ts')).benchMediaLive() },
+  'media-lanes': { title: 'media lanes (16 LiveStreams on 2 ingest-lane worker threads, as dvs serve runs them; same stream and method as media-live, CPU of every thread)', run: async () => (await import('./media-live.ts')).benchMediaLive({ mode: 'lanes', streams: [16], lanes: 2 }) },
   'media-send-decode': { title: 'media sender and decoder (1080p30 H.264 4 Mb/s: RTP packetization; StreamDecoder vs FFmpeg alone)', run: async () => (await import('./media-send-decode.ts')).benchMediaSendDecode() },
 };
 
