@@ -267,7 +267,7 @@ export class StreamManager {
     const old = e.stream;
     await old.disconnect();
     await old.close();
-    if (this.closed || e.stream !== old) return this.snapshot(e);
+    if (this.closed || e.stream !== old || this.entries.get(id) !== e) return this.snapshot(e); // closed, reconfigured or removed meanwhile
     e.stream = this.newStream(e);
     if (wasRunning) {
       if (due !== Infinity) {
