@@ -10,7 +10,7 @@ import { buildApi, isLiveCamera, MediaServer, MediaServerError } from '../server
 import { onlineCalibration } from '../server/calibration.ts';
 import { processIo, UsageError, type CliIo } from './io.ts';
 
-export const SERVE_USAGE = `usage: dvs serve --config site.yaml [--port N] [--bind ADDR] [--lanes N] [--no-detect] [--calib-online]
+export const SERVE_USAGE = `usage: dvs serve --config site.yaml [--port N] [--bind ADDR] [--lanes N] [--no-detect] [--calib-online] [--calib-adopt]
   --config  site config; cameras with rtsp://, rtp:// or tcp:// sources are received (file: ones are ignored)
   --port    API port (default api.port of the config; 0 = any free port, printed)
   --bind    API address (default api.bind_address of the config)
@@ -21,6 +21,8 @@ export const SERVE_USAGE = `usage: dvs serve --config site.yaml [--port N] [--bi
             docs/LIVE-CALIB.md): GET /api/v1/calibration serves config-1 then online-N versions and the
             refiner's status; each accepted version is printed. The detector keeps the configured
             calibration. Needs detection (every live camera with pose, intrinsics, resolution, fps)
+  --calib-adopt  as --calib-online, and the detector switches to each accepted version at the next
+            frame group (intrinsics, poses, clocks; the API's online.in_use says which). Off by default
   environment: DVS_WEBHOOK_SECRET signs webhook alerts (required when alerting.webhook_url is set)
 `;
 
@@ -36,7 +38,7 @@ export async function serveCommand(argv: string[], io: CliIo = processIo, contro
   try {
     const { values } = parseArgs({
       args: argv, strict: true, allowPositionals: false,
-      options: { config: { type: 'string' }, port: { type: 'string' }, bind: { type: 'string' }, lanes: { type: 'string' }, 'no-detect': { type: 'boolean' }, 'calib-online': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+      options: { config: { type: 'string' }, port: { type: 'string' }, bind: { type: 'string' }, lanes: { type: 'string' }, 'no-detect': { type: 'boolean' }, 'calib-online': { type: 'boolean' }, 'calib-adopt': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
     });
     if (values.help) { io.stdout(SERVE_USAGE); return 0; }
     if (!values.config) throw new UsageError('--config is required');
@@ -44,15 +46,17 @@ export async function serveCommand(argv: string[], io: CliIo = processIo, contro
     if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535)) throw new UsageError(`--port must be an integer 0..65535, got "${values.port}"`);
     const lanes = values.lanes === undefined ? undefined : Number(values.lanes);
     if (lanes !== undefined && !(Number.isInteger(lanes) && lanes >= 1 && lanes <= 256)) throw new UsageError(`--lanes must be an integer 1..256, got "${values.lanes}"`);
-    if (values['calib-online'] && values['no-detect']) throw new UsageError('--calib-online needs detection (drop --no-detect)');
+    if ((values['calib-online'] || values['calib-adopt']) && values['no-detect']) throw new UsageError(`--${values['calib-adopt'] ? 'calib-adopt' : 'calib-online'} needs detection (drop --no-detect)`);
     const cfg = loadSiteConfig(values.config);
     const live = cfg.cameras.filter(isLiveCamera);
     if (live.length === 0) io.stderr('dvs serve: no live camera (rtsp://, rtp://, tcp://) in the config; serving the API with no streams\n');
 
-    const calibOnline = values['calib-online'] ? {
+    const adopt = values['calib-adopt'] ?? false;
+    const calibOnline = values['calib-online'] || adopt ? {
       calibOnline: true,
+      calibAdopt: adopt,
       onCalibRecord: (r: { kind: string; version: number; t: number | null; rmse_before_px?: number; rmse_after_px?: number; model?: string; reason?: string }) => {
-        if (r.kind === 'accepted') io.stdout(`${new Date().toISOString()} calibration online-${r.version} accepted at t ${r.t?.toFixed(1)} s: held-out ${r.rmse_before_px} → ${r.rmse_after_px} px (${r.model ?? ''})\n`);
+        if (r.kind === 'accepted') io.stdout(`${new Date().toISOString()} calibration online-${r.version} accepted at t ${r.t?.toFixed(1)} s: held-out ${r.rmse_before_px} → ${r.rmse_after_px} px (${r.model ?? ''})${adopt ? '; detection switches to it at the next frame group' : ''}\n`);
       },
     } : null;
     const srv = new MediaServer(cfg, { ...(lanes !== undefined ? { lanes } : {}), ...(values['no-detect'] ? { pipeline: false } : {}), ...(calibOnline ? { pipeline: calibOnline } : {}) });

@@ -61,7 +61,13 @@ export class Detector {
   private closed = false;
   readonly stats: DetectorStats;
 
-  constructor(private readonly cameras: SiteCamera[], volume: VolumeSpec, opts: DetectorOptions = {}) {
+  /** The detector's own copy of the cameras (setCameras replaces entries, never the caller's objects). */
+  private readonly cameras: SiteCamera[];
+  /** Calibration changes applied by {@link setCameras} (0: the configured calibration). */
+  private adoptions = 0;
+
+  constructor(cameras: readonly SiteCamera[], volume: VolumeSpec, opts: DetectorOptions = {}) {
+    this.cameras = cameras.map((c) => ({ ...c }));
     this.tickS = opts.tickS ?? 1 / 15;
     this.onTick = opts.onTick;
     this.evidenceFrames = opts.evidenceFrames ?? 2;
@@ -75,6 +81,46 @@ export class Detector {
     this.peaks = new PeakFinder(volume, opts.peaks);
     this.stats = { frames: cameras.map(() => 0), motionPixels: 0, rays: 0, steps: 0, ticks: 0, detections: 0 };
   }
+
+  /**
+   * Replace the geometry (intrinsics, pose, clock) of some cameras, all at once: the projector's
+   * rays, the cameras of the fusion evidence already held (their pixels are re-read with the new
+   * geometry at the next fusion), and what {@link camera} returns. Rays already in the voxel
+   * window stay as cast (they expire with the window). Call it between frames; the drivers call
+   * it right after a fusion tick, so every frame of a tick interval is cast with one calibration.
+   * The frame size must not change. Returns how many cameras changed.
+   */
+  setCameras(updates: ReadonlyArray<{ index: number; camera: Camera }>): number {
+    if (this.closed) return 0;
+    for (const u of updates) {
+      const pos = this.position[u.index];
+      const cur = pos === undefined ? undefined : this.cameras[pos];
+      if (!cur) throw new RangeError(`setCameras: unknown camera index ${u.index}`);
+      if (u.camera.width !== cur.camera.width || u.camera.height !== cur.camera.height) {
+        throw new RangeError(`setCameras: camera ${cur.id} is ${cur.camera.width}×${cur.camera.height}, the new one ${u.camera.width}×${u.camera.height}`);
+      }
+    }
+    for (const u of updates) {
+      const pos = this.position[u.index]!;
+      this.cameras[pos] = { ...this.cameras[pos]!, camera: u.camera };
+      this.projector.setCamera(u.index, u.camera);
+      const ev = this.evidence[u.index];
+      if (ev) this.evidence[u.index] = { ...ev, cam: u.camera };
+    }
+    if (updates.length > 0) this.adoptions++;
+    return updates.length;
+  }
+
+  /** The geometry a camera (site config index) is currently projected with. */
+  camera(camIndex: number): Camera {
+    const pos = this.position[camIndex];
+    const c = pos === undefined ? undefined : this.cameras[pos];
+    if (!c) throw new RangeError(`unknown camera index ${camIndex}`);
+    return c.camera;
+  }
+
+  /** How many times {@link setCameras} changed the geometry. */
+  get calibrationChanges(): number { return this.adoptions; }
 
   /** Process one frame; returns the detections of every tick that this frame's time passed. */
   push(frame: GreyFrame): Detection[] {
@@ -96,9 +142,10 @@ export class Detector {
   pushCast(camIndex: number, cameraTime: number, siteTime: number, cast: PixelList, evidence: PixelList = cast, motionPixels = 0): Detection[] {
     const out: Detection[] = [];
     const pos = this.position[camIndex];
-    const cam = pos === undefined ? undefined : this.cameras[pos];
-    if (!cam || pos === undefined) throw new RangeError(`frame from unknown camera index ${camIndex}`);
+    if (pos === undefined || !this.cameras[pos]) throw new RangeError(`frame from unknown camera index ${camIndex}`);
     this.advance(siteTime, out);
+    // Looked up after the ticks: an onTick callback may have changed the geometry (setCameras).
+    const cam = this.cameras[pos]!;
     const r = this.projector.accumulate(camIndex, cameraTime, cast);
     this.setEvidence(camIndex, cam.camera, evidence);
     this.stats.frames[pos] = this.stats.frames[pos]! + 1;

@@ -2,7 +2,7 @@
  * Worker thread of the live online-calibration host (live-calib.ts): owns an OnlineRefiner,
  * applies each batch of track states and 2D observations, runs maybeRefine, posts the record (if
  * any) and the snapshot back. A batch that throws is answered with an error message; the refiner
- * keeps its state.
+ * keeps its state. `{type: 'crash'}` throws outside the handler's try (test hook: a crashed worker).
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { Camera, type CameraParams } from '../geometry/index.ts';
@@ -10,7 +10,8 @@ import { OnlineRefiner, type OnlineRefinerOptions } from '../calib/online/index.
 import type { CalibBatch, CalibFromWorker, CalibWorkerData } from './live-calib.ts';
 
 const data = workerData as CalibWorkerData;
-const refiner = new OnlineRefiner(data.cameras.map((p: CameraParams) => new Camera(p)), data.options as OnlineRefinerOptions);
+// A restarted worker resumes from the host's last snapshot (calibration, versions, records).
+const refiner = new OnlineRefiner(data.cameras.map((p: CameraParams) => new Camera(p)), data.options as OnlineRefinerOptions, data.resume);
 const post = (m: CalibFromWorker): void => parentPort!.postMessage(m);
 post({ type: 'snapshot', seq: -1, record: null, snapshot: refiner.snapshot() });
 

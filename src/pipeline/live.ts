@@ -31,7 +31,8 @@ import { Detector, type Detection, type DetectorOptions } from './detector.ts';
 import { liveSiteCameras } from './live-cameras.ts';
 import { FrameGrouper, type GrouperCounters, type PendingFrame } from './live-group.ts';
 import { TrackStage, type TrackStageOptions } from './tracks.ts';
-import { observeCast, type CalibrationSnapshot, type RefinementRecord } from '../calib/online/index.ts';
+import { cameraParamsOf, observeCast, type CalibrationSnapshot, type CameraCalibration, type RefinementRecord } from '../calib/online/index.ts';
+import { Camera } from '../geometry/index.ts';
 import { LiveCalibHost, type LiveCalibOptions } from './live-calib.ts';
 
 /** One whole coded frame as the media server hands it over. */
@@ -84,10 +85,16 @@ export interface LivePipelineOptions {
   /**
    * Online calibration refinement (docs/LIVE-CALIB.md): observations of the live tracks among
    * each frame's cast pixels and the confirmed track states go to an OnlineRefiner in a worker
-   * thread ({@link LiveCalibHost}); its versions are served by GET /api/v1/calibration. The
-   * detector keeps the configured calibration (no adoption). Default off.
+   * thread ({@link LiveCalibHost}); its versions are served by GET /api/v1/calibration. Without
+   * `calibAdopt` the detector keeps the configured calibration. Default off.
    */
   calibOnline?: boolean | LiveCalibOptions;
+  /**
+   * Detect with each accepted version (implies calibOnline): at the next frame-group boundary the
+   * detector's cameras (intrinsics, poses, clocks) are replaced, and frames are timed with the
+   * adopted clocks from then on (docs/LIVE-CALIB.md). Default off.
+   */
+  calibAdopt?: boolean;
   /** Each accepted or rejected refinement record (with calibOnline). */
   onCalibRecord?: (r: RefinementRecord, s: CalibrationSnapshot) => void;
 }
@@ -180,6 +187,11 @@ export class LivePipeline {
   /** The online calibration host (calibOnline), else null. Its camera positions are `cameras`' order. */
   readonly calib: LiveCalibHost | null;
   private readonly calibPos = new Map<number, number>();
+  private readonly adopt: boolean;
+  /** The newest accepted version not yet given to the detector (applied at the next group boundary). */
+  private pendingAdoption: { version: number; current: CameraCalibration[] } | null = null;
+  /** The calibration version the detector uses (0: the configured one). */
+  adoptedVersion = 0;
   private readonly uv = new Float64Array(3);
 
   constructor(private readonly source: LiveMediaSource, opts: LivePipelineOptions = {}) {
@@ -224,9 +236,11 @@ export class LivePipeline {
       source.onCodedFrame((f) => this.onCoded(f)),
       source.onSessionReset((id) => this.onReset(id)),
     ];
-    if (opts.calibOnline) {
+    this.adopt = opts.calibAdopt ?? false;
+    if (opts.calibOnline || this.adopt) {
       this.calib = new LiveCalibHost(cameras.map((c) => c.camera.params), typeof opts.calibOnline === 'object' ? opts.calibOnline : {}, this.now);
       cameras.forEach((c, i) => this.calibPos.set(c.index, i));
+      if (this.adopt) this.calib.onRecord((r, snap) => { if (r.kind === 'accepted') this.pendingAdoption = { version: snap.version, current: snap.current }; });
       if (opts.onCalibRecord) this.calib.onRecord(opts.onCalibRecord);
     } else this.calib = null;
     const pollMs = opts.pollMs ?? 20;
@@ -321,6 +335,9 @@ export class LivePipeline {
       siteTime = (ct.captureMs - clock.clockOffsetMs - this.epochUnixMs) / 1000;
       cameraTime = cam.camera.clock.cameraTime(siteTime);
     }
+    // Camera time keeps one definition (through the configured clock in 'sync'); after an
+    // adoption the site time is the adopted clock's reading of it (see retime).
+    if (this.detector.calibrationChanges > 0) siteTime = this.detector.camera(cam.index).clock.siteTime(cameraTime);
     const frame: LiveFrame = {
       cameraId: cam.id, camIndex: cam.index, siteTime, cameraTime, captureUnixMs: ct.captureMs, method: ct.method, uncertaintyMs: ct.uncertaintyMs,
       rtpTimestamp: b.frame.rtpTimestamp >>> 0, arrivalUnixMs: arrival, width: b.frame.width, height: b.frame.height, data: b.frame.data,
@@ -331,6 +348,11 @@ export class LivePipeline {
   private process(t: number, anchor: string, frames: (PendingFrame<Held> | null)[], complete: boolean, spreadMs: number): void {
     const held = frames.filter((f): f is PendingFrame<Held> => f !== null).map((f) => f.payload);
     try {
+      // Group boundary: a version accepted since the last group is given to the detector now,
+      // before any frame of this group, and this group's frames (timed when they were decoded)
+      // are re-timed with the adopted clocks.
+      if (this.pendingAdoption) this.applyAdoption();
+      if (this.detector.calibrationChanges > 0) for (const h of held) this.retime(h.frame);
       const group: LiveGroup = { t, anchor, frames: frames.map((f) => f?.payload.frame ?? null), complete, spreadMs };
       if (this.onGroup) {
         try { this.onGroup(group); } catch { /* a consumer's fault must not stop the pipeline */ }
@@ -340,7 +362,7 @@ export class LivePipeline {
         const f = h.frame;
         const dets = this.detector.push({ camIndex: f.camIndex, seq: this.seq++, cameraTime: f.cameraTime, siteTime: f.siteTime, width: f.width, height: f.height, data: f.data });
         const cam = this.byId.get(f.cameraId)!;
-        this.stage.observe(cam.camera, f.siteTime, this.detector.frameView(f.camIndex), this.detector.lastCast(f.camIndex), this.detector.backgroundView(f.camIndex));
+        this.stage.observe(this.detector.camera(f.camIndex), f.siteTime, this.detector.frameView(f.camIndex), this.detector.lastCast(f.camIndex), this.detector.backgroundView(f.camIndex));
         this.own.frames++;
         this.addDetections(dets);
         if (this.calib) this.observeCalib(cam, f);
@@ -357,9 +379,34 @@ export class LivePipeline {
   private observeCalib(cam: SiteCamera, f: LiveFrame): void {
     const pos = this.calibPos.get(f.camIndex);
     if (pos === undefined) return;
-    for (const o of observeCast(cam.camera, f.siteTime, this.detector.lastCast(f.camIndex), this.stage.liveTracks(), this.uv)) {
+    for (const o of observeCast(this.detector.camera(cam.index), f.siteTime, this.detector.lastCast(f.camIndex), this.stage.liveTracks(), this.uv)) {
       this.calib!.addObservation({ trackId: o.trackId, cam: pos, cameraTime: f.cameraTime, u: o.u, v: o.v });
     }
+  }
+
+  /** The accepted version's cameras (by id; resolution and rolling shutter kept) into the detector, all at once. */
+  private applyAdoption(): void {
+    const p = this.pendingAdoption!;
+    this.pendingAdoption = null;
+    const updates: Array<{ index: number; camera: Camera }> = [];
+    for (const c of this.cameras) {
+      const cal = p.current.find((x) => x.id === c.id);
+      if (cal) updates.push({ index: c.index, camera: new Camera(cameraParamsOf(cal, this.detector.camera(c.index))) });
+    }
+    this.detector.setCameras(updates);
+    this.adoptedVersion = p.version;
+    this.calib?.noteAdopted(p.version);
+  }
+
+  /**
+   * A frame's site time under the camera's current clock. The camera time is never changed: in
+   * 'config' it is the capture time, in 'sync' the sync manager's site time through the
+   * configured clock — so the refiner keeps seeing the same camera times, and an adopted clock
+   * correction δ moves the frame by δ once (re-deriving the camera time from the adopted clock
+   * instead would hand the refiner the same error again after every version).
+   */
+  private retime(f: LiveFrame): void {
+    f.siteTime = this.detector.camera(f.camIndex).clock.siteTime(f.cameraTime);
   }
 
   private addDetections(dets: readonly Detection[]): void {

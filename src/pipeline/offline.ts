@@ -32,14 +32,23 @@ export interface OfflineOptions extends DetectorOptions {
   /**
    * Run the online calibration refiner (src/calib/online) over the confirmed tracks: writes
    * calibration.jsonl (one line per version or rejection) and calibration.json (the final
-   * snapshot). It only estimates: the detector keeps the configured calibration.
+   * snapshot). Without `calibAdopt` it only estimates: the detector keeps the configured calibration.
    */
   calibOnline?: boolean | OnlineRefinerOptions;
+  /**
+   * Also detect with each accepted version (implies `calibOnline`): the detector's cameras
+   * (intrinsics, poses, clocks) are replaced right after the fusion tick that follows the
+   * acceptance; later frames are timed with the new clocks. Opt-in (docs/CALIB-ONLINE.md).
+   */
+  calibAdopt?: boolean;
 }
+
+interface TimedFrame { camIndex: number; cameraTime: number; siteTime: number }
 
 /** One camera's frame source as the merge loop sees it, in either mode. */
 interface Lane {
-  read(): Promise<{ siteTime: number } | null>;
+  /** The next frame (kept as the head until `apply`); its siteTime is rewritten after an adoption. */
+  read(): Promise<TimedFrame | null>;
   /** Feed the head frame to the pipeline (and release it). */
   apply(): Detection[];
   close(): void;
@@ -59,8 +68,8 @@ export interface OfflineSummary {
   motion_pixels: number;
   rays: number;
   voxel_steps: number;
-  /** With `calibOnline`: the final calibration version and how many candidates were accepted / rejected. */
-  calibration?: { version: number; accepted: number; rejected: number };
+  /** With `calibOnline`: the final calibration version and how many candidates were accepted / rejected; with `calibAdopt` the versions the detector adopted. */
+  calibration?: { version: number; accepted: number; rejected: number; adopted?: number[] };
 }
 
 export async function runOfflineDetect(cfg: SiteConfig, outDir: string, opts: OfflineOptions = {}): Promise<OfflineSummary> {
@@ -78,7 +87,8 @@ export async function runOfflineDetect(cfg: SiteConfig, outDir: string, opts: Of
   const confirmed = new Set<number>();
   const useWorkers = opts.workers ?? true;
   let workerSources: WorkerCameraSource[] = [];
-  const online = opts.calibOnline ? new DetectCalibration(cams, outDir, typeof opts.calibOnline === 'object' ? opts.calibOnline : {}) : null;
+  const adopt = opts.calibAdopt ?? false;
+  const online = opts.calibOnline || adopt ? new DetectCalibration(cams, outDir, typeof opts.calibOnline === 'object' ? opts.calibOnline : {}, { adopt }) : null;
   const detector = new Detector(cams, cfg.site.volume, {
     ...opts,
     frontEnds: !useWorkers,
@@ -92,6 +102,9 @@ export async function runOfflineDetect(cfg: SiteConfig, outDir: string, opts: Of
       trackUpdates += r.tracks.length;
       online?.tracks(r.tracks);
       alertCount += r.alerts.length;
+      // A version accepted since the last tick: every frame from here on is cast with it.
+      const adoption = adopt ? online?.takeAdoption() : null;
+      if (adoption) detector.setCameras(adoption);
       if (r.tracks.length > 0 && workerSources.length > 0) {
         const live = stage.liveTracks();
         for (const w of workerSources) w.setTracks(live);
@@ -99,6 +112,10 @@ export async function runOfflineDetect(cfg: SiteConfig, outDir: string, opts: Of
     },
   });
   const lanes: Lane[] = [];
+  // After an adoption, a frame's site time is its camera time through the adopted clock (the
+  // sources time frames with the configured one). Without one, the sources' times stand as they are.
+  const siteTimeOf = (camIndex: number, cameraTime: number, given: number) => (detector.calibrationChanges > 0 ? detector.camera(camIndex).clock.siteTime(cameraTime) : given);
+  const retime = (f: { camIndex: number; cameraTime: number; siteTime: number }) => { f.siteTime = siteTimeOf(f.camIndex, f.cameraTime, f.siteTime); };
   if (useWorkers) {
     // Half a second of frames ahead (at least 4): a worker measures the signatures of the tracks as
     // the main thread last sent them, and measureTracks skips a track more than 1 s older than
@@ -112,6 +129,7 @@ export async function runOfflineDetect(cfg: SiteConfig, outDir: string, opts: Of
         apply: () => {
           const f = head!;
           stage.addSignatures(f.signatures);
+          retime(f);
           const dets = detector.pushCast(f.camIndex, f.cameraTime, f.siteTime, f.cast, f.cast, f.motionPixels);
           online?.frame(f.camIndex, f.cameraTime, f.siteTime, detector.lastCast(f.camIndex), stage.liveTracks());
           return dets;
@@ -127,8 +145,9 @@ export async function runOfflineDetect(cfg: SiteConfig, outDir: string, opts: Of
         read: async () => (head = await src.read()),
         apply: () => {
           const f = head!;
+          retime(f);
           const dets = detector.push(f);
-          stage.observe(c.camera, f.siteTime, detector.frameView(f.camIndex), detector.lastCast(f.camIndex), detector.backgroundView(f.camIndex));
+          stage.observe(detector.camera(c.index), f.siteTime, detector.frameView(f.camIndex), detector.lastCast(f.camIndex), detector.backgroundView(f.camIndex));
           online?.frame(f.camIndex, f.cameraTime, f.siteTime, detector.lastCast(f.camIndex), stage.liveTracks());
           src.release(f);
           return dets;
@@ -138,7 +157,7 @@ export async function runOfflineDetect(cfg: SiteConfig, outDir: string, opts: Of
     }
   }
   const out = createWriteStream(join(outDir, 'detections.jsonl'));
-  let heads: ({ siteTime: number } | null)[];
+  let heads: (TimedFrame | null)[];
   try {
     heads = await Promise.all(lanes.map((l) => l.read()));
   } catch (e) {
@@ -156,6 +175,7 @@ export async function runOfflineDetect(cfg: SiteConfig, outDir: string, opts: Of
     for (;;) {
       // The earliest pending frame across cameras goes next (site-time order).
       let k = -1;
+      if (detector.calibrationChanges > 0) for (let i = 0; i < heads.length; i++) if (heads[i]) retime(heads[i]!);
       for (let i = 0; i < heads.length; i++) if (heads[i] && (k < 0 || heads[i]!.siteTime < heads[k]!.siteTime)) k = i;
       if (k < 0) break;
       const f = heads[k]!;
@@ -193,7 +213,7 @@ export async function runOfflineDetect(cfg: SiteConfig, outDir: string, opts: Of
     motion_pixels: detector.stats.motionPixels,
     rays: detector.stats.rays,
     voxel_steps: detector.stats.steps,
-    ...(calib ? { calibration: { version: calib.version, accepted: calib.accepted, rejected: calib.rejected } } : {}),
+    ...(calib ? { calibration: { version: calib.version, accepted: calib.accepted, rejected: calib.rejected, ...(adopt ? { adopted: [...online!.adopted] } : {}) } } : {}),
   };
   writeFileSync(join(outDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
   return summary;

@@ -100,12 +100,22 @@ export interface OnlineCalibrationSource {
     last_error: string | null;
     observations_dropped: number;
     version_times: number[];
+    restarts?: number;
+    batches_lost?: number;
+    in_use_version?: number;
   };
 }
 
 /** The snapshot plus the online refiner's status, when it runs. */
 export interface OnlineCalibrationView extends CalibrationSnapshot {
-  online: { state: string; accepted: number; rejected: number; batch_errors: number; last_error: string | null; observations_dropped: number; records: import('../calib/online/index.ts').RefinementRecord[] };
+  online: {
+    state: string; accepted: number; rejected: number; batch_errors: number; last_error: string | null; observations_dropped: number;
+    /** Worker restarts after crashes, and batches lost with the crashed workers. */
+    restarts: number; batches_lost: number;
+    /** The version the detector uses ('config-1' until one is adopted; adoption is opt-in). */
+    in_use: string;
+    records: import('../calib/online/index.ts').RefinementRecord[];
+  };
 }
 
 /**
@@ -120,7 +130,11 @@ export function onlineCalibration(cfg: SiteConfig, loadedAtMs: number, src: Onli
       const b = base.snapshot();
       const v = src.view();
       const s = v.snapshot;
-      const online = { state: v.state, accepted: s?.accepted ?? 0, rejected: s?.rejected ?? 0, batch_errors: v.batch_errors, last_error: v.last_error, observations_dropped: v.observations_dropped, records: s?.versions ?? [] };
+      const inUse = v.in_use_version ?? 0;
+      const online = {
+        state: v.state, accepted: s?.accepted ?? 0, rejected: s?.rejected ?? 0, batch_errors: v.batch_errors, last_error: v.last_error, observations_dropped: v.observations_dropped,
+        restarts: v.restarts ?? 0, batches_lost: v.batches_lost ?? 0, in_use: inUse > 0 ? `online-${inUse}` : 'config-1', records: s?.versions ?? [],
+      };
       if (!s || s.version === 0) return { ...b, online };
       const name = `online-${s.version}`;
       const versions = [...b.versions];

@@ -122,10 +122,10 @@ test('worker-hosted refiner: an accepted version closer to the truth, served by 
   }
 });
 
-test('a malformed batch and a worker crash are reported in the API view; the server keeps answering', async () => {
+test('a malformed batch and a worker crash (no restarts allowed) are reported in the API view; the server keeps answering', async () => {
   const cams = rig();
   const start = cams.map((c) => c.params);
-  const host = new LiveCalibHost(start, {});
+  const host = new LiveCalibHost(start, { maxRestarts: 0 });
   const srv = await serverFor(start);
   srv.start();
   const app = await buildApi(srv, { calibration: onlineCalibration(srv.config, Date.now(), host) });
@@ -145,6 +145,8 @@ test('a malformed batch and a worker crash are reported in the API view; the ser
     assert.equal(res.statusCode, 200);
     j = res.json() as any;
     assert.equal(j.online.state, 'crashed');
+    assert.equal(j.online.restarts, 0);
+    assert.equal(j.online.batches_lost, 1, 'the crash message itself was never answered');
     assert.match(j.online.last_error, /crash requested/);
     assert.equal(j.cameras.length, 4);
     host.addObservation({ trackId: 1, cam: 0, cameraTime: 0, u: 1, v: 1 });
@@ -176,5 +178,68 @@ test('a lagging worker: the open batch is capped, the excess is dropped and coun
     assert.equal(w.state, 'running');
   } finally {
     await host.close();
+  }
+});
+
+const until = async (what: string, ok: () => boolean, ms = 30000): Promise<void> => {
+  const end = Date.now() + ms;
+  while (!ok()) { if (Date.now() > end) throw new Error(`timed out waiting for ${what}`); await new Promise((r) => setTimeout(r, 20)); }
+};
+
+test('a crashed worker is restarted after a backoff and resumes from the last snapshot; past maxRestarts it stays crashed', async () => {
+  const cams = rig();
+  const truth = cams.map((c) => new Camera(c.params));
+  const start = perturbed(cams, 5, 1.5, 0.4, 0.03, 30);
+  const host = new LiveCalibHost(start, { windowS: 20, memoryS: 30, everyS: 5, maxRestarts: 2, restartBackoffMs: 100 });
+  const srv = await serverFor(start);
+  srv.start();
+  const app = await buildApi(srv, { calibration: onlineCalibration(srv.config, Date.now(), host) });
+  const api = async () => (await app.inject({ method: 'GET', url: '/api/v1/calibration' })).json() as any;
+  try {
+    await feed(host, cams, 100, 118, 1);
+    await host.idle();
+    const vA = host.view().snapshot!.version;
+    const recordsA = host.view().snapshot!.versions.length;
+    assert.ok(vA >= 1, `a version before the crash (${vA})`);
+    // Crash 1: reported as restarting (the backoff holds the new worker back), then running again
+    // with the same version, the same records and the next versions numbered on from it.
+    host.postRaw({ type: 'crash' });
+    await until('restarting', () => host.view().state === 'restarting');
+    let j = await api();
+    assert.equal(j.online.state, 'restarting');
+    assert.equal(j.online.restarts, 1);
+    assert.match(j.online.last_error, /crash requested/);
+    assert.equal(j.current, `online-${vA}`, 'the last good version stays served');
+    // Data offered while it restarts are kept for the new worker.
+    host.addObservation({ trackId: 1, cam: 0, cameraTime: 118, u: 600, v: 300 });
+    host.tick(118);
+    assert.equal(host.view().batches_sent, host.view().batches_done + host.view().batches_lost, 'nothing posted while restarting');
+    await until('running', () => host.view().state === 'running');
+    j = await api();
+    assert.equal(j.online.state, 'running');
+    assert.equal(host.view().snapshot!.version, vA, 'resumed at the version it had');
+    assert.equal(host.view().snapshot!.versions.length, recordsA, 'records carried over');
+    await feed(host, cams, 118, 140, 2);
+    await host.flush();
+    const after = host.view().snapshot!;
+    const accAfter = after.versions.filter((r) => r.kind === 'accepted' && r.version > vA);
+    console.log(`restart: version ${vA} before the crash, ${after.version} after ${accAfter.length} more accepted; served error ${JSON.stringify(errors((await api()).cameras, truth))}`);
+    assert.ok(accAfter.length >= 1, 'versions accepted after the restart');
+    let v = 0;
+    for (const r of after.versions) if (r.kind === 'accepted') { assert.equal(r.version, v + 1, 'version numbers carry on'); v = r.version; }
+    const e0 = errors(start.map((p) => ({ id: p.id, intrinsics: p.intrinsics, pose: p.pose, clock: p.clock! })), truth), eN = errors((await api()).cameras, truth);
+    assert.ok(eN.posM < 0.5 * e0.posM && eN.clockMs < 0.5 * e0.clockMs, JSON.stringify(eN));
+    // Crash 2 (restart 2 of 2), then crash 3: no restart left.
+    host.postRaw({ type: 'crash' });
+    await until('restart 2', () => host.view().restarts === 2 && host.view().state === 'running');
+    host.postRaw({ type: 'crash' });
+    await until('crashed', () => host.view().state === 'crashed');
+    await new Promise((r) => setTimeout(r, 500));
+    j = await api();
+    assert.equal(j.online.state, 'crashed');
+    assert.equal(j.online.restarts, 2);
+    assert.equal(j.current, `online-${after.version}`);
+  } finally {
+    await host.close(); await app.close(); await srv.close(0);
   }
 });

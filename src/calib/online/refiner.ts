@@ -15,11 +15,11 @@
  * Every accepted calibration becomes a new version; rejected candidates are recorded with the
  * reason. Pure core: no timers, no I/O (the wall clock is injectable).
  */
-import type { Camera } from '../../geometry/index.ts';
+import { Camera } from '../../geometry/index.ts';
 import { bundleAdjust, reprojectionErrors, type BaCamera, type BaObservations, type BaTrajectory } from '../bundle.ts';
 import { CalibInputError } from '../errors.ts';
 import { layoutTracks, observationsFor, robustRms, trajectoryOf, type Layout } from './problem.ts';
-import { anchorSimilarity, applyToState, baFromCamera, calibrationOf, cloneBa, delta, type StateDelta } from './state.ts';
+import { anchorSimilarity, applyToState, baFromCamera, calibrationOf, cameraParamsOf, cloneBa, delta, type StateDelta } from './state.ts';
 import type { CalibrationSnapshot, CameraCalibration, CameraChange, Observation2D, OnlineRefinerOptions, RefinementRecord, TrackState } from './types.ts';
 
 /** Stored observation with its approximate site time (under the clock current when it came). */
@@ -71,7 +71,13 @@ export class OnlineRefiner {
   private newObs = 0;
   private closed = false;
 
-  constructor(cameras: readonly Camera[], opts: OnlineRefinerOptions = {}) {
+  /**
+   * `cameras`: the starting (configured) calibration, also the anchor of the 'anchor' gauge.
+   * `resume`: a snapshot of an earlier refiner over the same cameras (a restarted worker): its
+   * current calibration, version numbers, counts and records carry on; the data window starts
+   * empty.
+   */
+  constructor(cameras: readonly Camera[], opts: OnlineRefinerOptions = {}, resume?: CalibrationSnapshot) {
     if (cameras.length < 2) throw new CalibInputError('the online refiner needs at least two cameras');
     const ms = opts.maxStep ?? {};
     this.o = {
@@ -100,7 +106,13 @@ export class OnlineRefiner {
     this.ids = cameras.map((c) => c.id);
     this.cams = cameras.map(baFromCamera);
     this.anchor = this.cams.map(cloneBa);
-    this.pushRecord({ kind: 'initial', version: 0, t: null, wall: new Date(o.now()).toISOString() });
+    if (resume) {
+      const ids = resume.current.map((c) => c.id);
+      if (ids.length !== this.ids.length || ids.some((id, i) => id !== this.ids[i])) throw new CalibInputError(`resume: snapshot cameras ${ids.join(',')} are not ${this.ids.join(',')}`);
+      this.cams = resume.current.map((c, i) => baFromCamera(new Camera(cameraParamsOf(c, cameras[i]!))));
+      this.version = resume.version; this.versionT = resume.t; this.accepted = resume.accepted; this.rejected = resume.rejected;
+      for (const r of resume.versions) this.pushRecord({ ...r });
+    } else this.pushRecord({ kind: 'initial', version: 0, t: null, wall: new Date(o.now()).toISOString() });
   }
 
   /** A confirmed track's state (site time). */
