@@ -179,3 +179,30 @@ test('a lane thread that dies: its streams reconnect on a fresh thread; the othe
   assert.equal(th.running, true);
   assert.match(th.last_error ?? '', /crash requested/);
 });
+
+test("laneMode 'inline': the same stream runs on the main thread, lanes are accounting only", async () => {
+  const port = await freeUdpPair();
+  const path = join(dir, 'inline.yaml');
+  writeFileSync(path, siteYaml({ cameras: [`- {id: solo, source: "rtp://127.0.0.1:${port}", rtp_config: {codec: h264}}`] }));
+  const srv = new MediaServer(loadSiteConfig(path), { lanes: 2, pipeline: false, laneMode: 'inline' });
+  const frames: LiveCodedFrame[] = [];
+  srv.onCodedFrame((f) => frames.push(f));
+  const clock = systemClock();
+  const tx = await RtpSender.open({ codec: 'h264', clock, host: '127.0.0.1', rtpPort: port });
+  try {
+    srv.start();
+    assert.equal(srv.pool, null);
+    assert.ok(await until(() => srv.snapshot('solo').metrics.state === 'waiting', 3000), 'listening');
+    const t0 = clock.nowMs();
+    for (let k = 0; k < CLIP; k++) tx.send(clip[k]!, t0 + k * (1000 / FPS));
+    await tx.idle();
+    assert.ok(await until(() => frames.length >= CLIP, 3000), `${frames.length} frames`);
+    assert.deepEqual(frames.map((f) => pictureIndex.get(slices(f.frame.data))), clip.map((_, k) => k));
+    const st = srv.status();
+    assert.equal(st.mode, 'logical');
+    assert.ok(st.lanes.every((l) => l.thread === null));
+  } finally {
+    await tx.close();
+    await srv.close();
+  }
+});
