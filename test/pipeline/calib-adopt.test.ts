@@ -75,15 +75,15 @@ function frames(cams: RigCamera[], s0: number, s1: number): Frame[] {
 }
 
 /**
- * The nearer target's true position over the 0.2 s before a detection's tick (site time = the
- * reference camera's clock) closest to it: a tick fuses the rays of the last frames, so the
- * point lags the target by up to a frame or two (~1–2 m at these speeds) along its path; the
+ * The point of the nearer target's true path over the 0.2 s before time t (site time = the
+ * reference camera's clock) closest to p: a tick fuses the rays of the last frames, so a
+ * detection lags the target by up to a frame or two (~1–2 m at these speeds) along its path; the
  * distance to the recent path leaves what the geometry gets wrong.
  */
-function truthPoint(d: Detection): [number, number, number] {
+function truthPoint(t: number, p: ArrayLike<number>): [number, number, number] {
   let best = Infinity, at: [number, number, number] = [NaN, NaN, NaN];
-  for (const p of PATHS) for (let k = 0; k <= 40; k++) {
-    const q = p(d.t - 0.005 * k), e = Math.hypot(d.enu[0] - q[0], d.enu[1] - q[1], d.enu[2] - q[2]);
+  for (const path of PATHS) for (let k = 0; k <= 40; k++) {
+    const q = path(t - 0.005 * k), e = Math.hypot(p[0]! - q[0], p[1]! - q[1], p[2]! - q[2]);
     if (e < best) { best = e; at = q; }
   }
   return at;
@@ -91,20 +91,32 @@ function truthPoint(d: Detection): [number, number, number] {
 
 /**
  * Errors of detections against the truth: absolute (ENU), and after the best similarity of the
- * detections onto their true points (what the images can determine: the site frame of a
- * calibration refined from images alone is the claimed one's, see docs/CALIB-ONLINE.md, gauge).
+ * detections onto the true paths (what the images can determine: the site frame of a calibration
+ * refined from images alone is fixed by the claimed one, docs/CALIB-ONLINE.md, gauge). The
+ * similarity is found ICP-style: pair each detection with its true point, fit, pair the mapped
+ * detections again (8 rounds), so that a frame error is not mistaken for lag along the path.
  * Detections more than 20 m from any target are left out (none expected).
  */
 function truthErrors(ds: readonly Detection[]): { abs: number[]; sim: number[] } {
-  const src: number[] = [], dst: number[] = [], abs: number[] = [];
+  const kept: Detection[] = [], abs: number[] = [];
   for (const d of ds) {
-    const q = truthPoint(d), e = Math.hypot(d.enu[0] - q[0], d.enu[1] - q[1], d.enu[2] - q[2]);
-    if (!(e < 20)) continue;
-    abs.push(e); src.push(...d.enu); dst.push(...q);
+    const q = truthPoint(d.t, d.enu), e = Math.hypot(d.enu[0] - q[0], d.enu[1] - q[1], d.enu[2] - q[2]);
+    if (e < 20) { kept.push(d); abs.push(e); }
   }
-  const T = abs.length >= 3 ? umeyama(src, dst) : null;
-  const sim: number[] = [];
-  if (T) for (let i = 0; i < abs.length; i++) { const p = applySimilarity(T, src.slice(3 * i, 3 * i + 3)); sim.push(Math.hypot(p[0]! - dst[3 * i]!, p[1]! - dst[3 * i + 1]!, p[2]! - dst[3 * i + 2]!)); }
+  if (kept.length < 3) return { abs, sim: [] };
+  const src = kept.flatMap((d) => d.enu);
+  let sim: number[] = abs;
+  let T: ReturnType<typeof umeyama> = null;
+  for (let round = 0; round < 8; round++) {
+    const dst: number[] = [];
+    sim = kept.map((d) => {
+      const p = T ? applySimilarity(T, d.enu) : d.enu, q = truthPoint(d.t, p);
+      dst.push(...q);
+      return Math.hypot(p[0]! - q[0], p[1]! - q[1], p[2]! - q[2]);
+    });
+    T = umeyama(src, dst);
+    if (!T) break;
+  }
   return { abs, sim };
 }
 
@@ -185,11 +197,14 @@ test('adoption, reference camera surveyed and the others claimed off: detections
   assert.ok(m(r.after.sim) < 0.5 * m(r.control.sim), `after a similarity: ${m(r.after.sim)} m vs unadopted ${m(r.control.sim)} m`);
 });
 
-test('adoption, every camera claimed off: geometry closer to the truth, the site frame stays the claimed one', (t) => {
+test('adoption, every camera claimed off: geometry as good as the truth\'s up to a similarity; the site frame stays the claims\'', (t) => {
   const cams = rig();
-  // Every camera claimed 1 m and 0.2° off, f +1.5 %, clocks of c2–c4 ±24–36 ms: the refined frame is the claimed centres' (anchor gauge), ~0.4° from the truth.
+  // Every camera claimed 1 m and 0.2° off, f +1.5 %, clocks of c2–c4 ±24–36 ms. The refined
+  // frame is fixed by the claims (gauge 'reference': c1's claimed pose and its claimed distance
+  // to the farthest camera), ~0.2° and 0.7 % from the truth: nothing in the images can fix that.
   const r = compare(t, perturbed(cams, 5, 1.0, 0.2, 0.015, 30), cams, 'adopt (all off)');
   const m = (xs: number[]) => median(xs);
-  assert.ok(m(r.after.sim) < 0.85 * m(r.control.sim), `after a similarity: ${m(r.after.sim)} m vs unadopted ${m(r.control.sim)} m`);
-  assert.ok(m(r.after.abs) < m(r.control.abs), `absolute: after ${m(r.after.abs)} m vs unadopted ${m(r.control.abs)} m (not worse)`);
+  assert.ok(m(r.after.sim) < 0.75 * m(r.control.sim), `after a similarity: ${m(r.after.sim)} m vs unadopted ${m(r.control.sim)} m`);
+  assert.ok(m(r.after.sim) < 0.45, `after a similarity: ${m(r.after.sim)} m (the true calibration: ~0.33 m)`);
+  assert.ok(m(r.after.abs) < 1.1 * m(r.control.abs), `absolute: after ${m(r.after.abs)} m vs unadopted ${m(r.control.abs)} m (the frame error stays)`);
 });

@@ -81,7 +81,7 @@ export class OnlineRefiner {
     if (cameras.length < 2) throw new CalibInputError('the online refiner needs at least two cameras');
     const ms = opts.maxStep ?? {};
     this.o = {
-      referenceCamera: opts.referenceCamera ?? 0, gauge: opts.gauge ?? 'anchor',
+      referenceCamera: opts.referenceCamera ?? 0, gauge: opts.gauge ?? 'reference',
       windowS: opts.windowS ?? 20, memoryS: opts.memoryS ?? 40, everyS: opts.everyS ?? 5, everyObservations: opts.everyObservations ?? 2000,
       minObservations: opts.minObservations ?? 150, minCameraObservations: opts.minCameraObservations ?? 40, knotDt: opts.knotDt ?? 0.1,
       holdOutEvery: opts.holdOutEvery ?? 4, focal: opts.focal ?? true, focalSigma: opts.focalSigma ?? 0.05, kSigma: opts.kSigma ?? 0.01,

@@ -98,10 +98,12 @@ export interface OnlineRefinerOptions {
   /** Camera (position in the list) whose pose (gauge 'reference') and clock define the frame and site time (default 0). */
   referenceCamera?: number;
   /**
-   * Gauge (default 'anchor'): 'reference' holds the reference camera's pose and the scale of the
-   * rig; 'anchor' additionally maps every candidate back onto the starting calibration by the
-   * least-squares similarity of the camera centres (and points along their axes), so that no
-   * single camera's claimed pose defines the frame.
+   * Gauge (default 'reference'): 'reference' holds the reference camera's pose and the rig's
+   * scale (its distance to the farthest camera); 'anchor' additionally maps every candidate back
+   * onto the starting calibration by the least-squares similarity of the camera centres (and
+   * points along their axes), so that no single camera's claimed pose defines the frame — but
+   * claimed centres a few decimetres off on 100 m baselines turn the whole rig by ~0.3°
+   * (docs/CALIB-ONLINE.md, gauge, for the measurements behind the default).
    */
   gauge?: 'reference' | 'anchor';
   /** Seconds of site time the adjustment looks back (default 20). */
@@ -139,7 +141,7 @@ export interface OnlineRefinerOptions {
   clocks?: boolean;
   /**
    * MAP priors of each refinement toward the current accepted version (bundle.ts `priors`):
-   * σ of the camera centre, m (default 0.5: GPS grade), of the orientation, degrees, on the
+   * σ of the camera centre, m (default 1: GPS grade), of the orientation, degrees, on the
    * rotation vector between candidate and current (default 0.2), and of the clock offset, ms
    * (default 10). They keep directions the window leaves weakly determined (far targets, short
    * windows) where they are; where the data are strong they win. 0 turns one off.
