@@ -11,8 +11,11 @@ import { Camera, axisAngleToMatrix, mat3Mul, orientationFromRotation, rotationFr
 import { umeyama, applySimilarity } from '../../src/calib/solvers/index.ts';
 import { parseSiteConfig } from '../../src/config/index.ts';
 import { LiveCalibHost } from '../../src/pipeline/live-calib.ts';
+import { LivePipeline, type LiveFrame } from '../../src/pipeline/live.ts';
+import type { Detector } from '../../src/pipeline/detector.ts';
+import { cameraParamsOf } from '../../src/calib/online/index.ts';
 import { buildApi, MediaServer } from '../../src/server/index.ts';
-import { onlineCalibration } from '../../src/server/calibration.ts';
+import { onlineCalibration, type OnlineCalibrationView } from '../../src/server/calibration.ts';
 import { Rng } from '../../src/util/rng.ts';
 import { observe, rig, targetPath, type RigCamera } from '../calib/synthetic.ts';
 import { freeUdpPair, siteYaml } from '../server/helpers.ts';
@@ -241,5 +244,58 @@ test('a crashed worker is restarted after a backoff and resumes from the last sn
     assert.equal(j.current, `online-${after.version}`);
   } finally {
     await host.close(); await app.close(); await srv.close(0);
+  }
+});
+
+test('LivePipeline calibAdopt: an accepted version reaches the detector at the next frame group, and that group is re-timed with the adopted clocks', async () => {
+  const cams = rig();
+  const truth = cams.map((c) => new Camera(c.params));
+  const start = perturbed(cams, 5, 1.5, 0.4, 0.03, 30);
+  const srv = await serverFor(start);
+  const pipe = new LivePipeline(srv, { calibAdopt: true, calibOnline: { windowS: 20, memoryS: 30, everyS: 5 }, epochUnixMs: 0 });
+  const host = pipe.calib!;
+  const detector = (pipe as unknown as { detector: Detector }).detector;
+  const api = onlineCalibration(srv.config, Date.now(), host);
+  try {
+    await feed(host, cams, 100, 125, 1);
+    await host.idle();
+    const snap = host.view().snapshot!;
+    assert.ok(snap.version >= 1, 'a version accepted');
+    // Not yet in use: adoption waits for the next group boundary.
+    assert.equal(pipe.adoptedVersion, 0);
+    assert.equal((api.snapshot() as OnlineCalibrationView).online.in_use, 'config-1');
+    assert.equal(detector.camera(1).clock.b, new Camera(start[1]!).clock.b);
+    // One group with a frame of c2 (blank picture), timed as onDecoded times it before the adoption.
+    const tau = new Camera(start[1]!).clock.cameraTime(126);
+    const frame: LiveFrame = {
+      cameraId: 'c2', camIndex: 1, siteTime: new Camera(start[1]!).clock.siteTime(tau), cameraTime: tau, captureUnixMs: tau * 1000, method: 'sender-report', uncertaintyMs: 0,
+      rtpTimestamp: 0, arrivalUnixMs: 0, width: 1280, height: 720, data: new Uint8Array(1280 * 720),
+    };
+    const configuredSite = frame.siteTime;
+    let released = 0;
+    (pipe as unknown as { process(t: number, a: string, f: unknown[], c: boolean, s: number): void }).process(126, 'c2', [null, { camera: 'c2', t: frame.siteTime, atMs: 0, payload: { frame, release: () => released++ } }, null, null], false, 0);
+    assert.equal(released, 1);
+    assert.equal(pipe.adoptedVersion, snap.version);
+    assert.equal(host.view().in_use_version, snap.version);
+    assert.equal((api.snapshot() as OnlineCalibrationView).online.in_use, `online-${snap.version}`);
+    // Every camera of the detector is the accepted version's (projections of a point agree).
+    const o1 = [0, 0, 0], o2 = [0, 0, 0];
+    snap.current.forEach((cal, i) => {
+      const want = new Camera(cameraParamsOf(cal, new Camera(start[i]!)));
+      const got = detector.camera(i);
+      assert.ok(got.projectInto(120, 230, 70, o1) && want.projectInto(120, 230, 70, o2));
+      assert.ok(Math.hypot(o1[0]! - o2[0]!, o1[1]! - o2[1]!) < 1e-6, `camera ${cal.id}`);
+      assert.equal(got.clock.b, want.clock.b);
+    });
+    // The frame was re-timed with the adopted clock, and that is closer to its true site time
+    // (the truth's clocks; site time is c1's clock, which the reference keeps).
+    const g = pipe.latestGroup!.frames[1]!;
+    assert.equal(g.cameraTime, tau, 'camera time keeps its definition');
+    assert.equal(g.siteTime, detector.camera(1).clock.siteTime(tau));
+    const trueSite = truth[1]!.clock.siteTime(tau);
+    console.log(`live adopt: version ${snap.version}; c2 frame site time vs truth: configured ${((configuredSite - trueSite) * 1000).toFixed(1)} ms → adopted ${((g.siteTime - trueSite) * 1000).toFixed(1)} ms`);
+    assert.ok(Math.abs(g.siteTime - trueSite) < 0.25 * Math.abs(configuredSite - trueSite), 'closer to the true time');
+  } finally {
+    await pipe.close(); await srv.close(0);
   }
 });
