@@ -97,6 +97,8 @@ export interface LivePipelineOptions {
   calibAdopt?: boolean;
   /** Each accepted or rejected refinement record (with calibOnline). */
   onCalibRecord?: (r: RefinementRecord, s: CalibrationSnapshot) => void;
+  /** With calibAdopt: a version was given to the detector, at the start of the group at site time t. */
+  onCalibAdopted?: (version: number, t: number) => void;
 }
 
 export interface LiveFrame {
@@ -190,6 +192,7 @@ export class LivePipeline {
   private readonly adopt: boolean;
   /** The newest accepted version not yet given to the detector (applied at the next group boundary). */
   private pendingAdoption: { version: number; current: CameraCalibration[] } | null = null;
+  private readonly onCalibAdopted: LivePipelineOptions['onCalibAdopted'];
   /** The calibration version the detector uses (0: the configured one). */
   adoptedVersion = 0;
   private readonly uv = new Float64Array(3);
@@ -237,6 +240,7 @@ export class LivePipeline {
       source.onSessionReset((id) => this.onReset(id)),
     ];
     this.adopt = opts.calibAdopt ?? false;
+    this.onCalibAdopted = opts.onCalibAdopted;
     if (opts.calibOnline || this.adopt) {
       this.calib = new LiveCalibHost(cameras.map((c) => c.camera.params), typeof opts.calibOnline === 'object' ? opts.calibOnline : {}, this.now);
       cameras.forEach((c, i) => this.calibPos.set(c.index, i));
@@ -351,7 +355,7 @@ export class LivePipeline {
       // Group boundary: a version accepted since the last group is given to the detector now,
       // before any frame of this group, and this group's frames (timed when they were decoded)
       // are re-timed with the adopted clocks.
-      if (this.pendingAdoption) this.applyAdoption();
+      if (this.pendingAdoption) this.applyAdoption(t);
       if (this.detector.calibrationChanges > 0) for (const h of held) this.retime(h.frame);
       const group: LiveGroup = { t, anchor, frames: frames.map((f) => f?.payload.frame ?? null), complete, spreadMs };
       if (this.onGroup) {
@@ -385,7 +389,7 @@ export class LivePipeline {
   }
 
   /** The accepted version's cameras (by id; resolution and rolling shutter kept) into the detector, all at once. */
-  private applyAdoption(): void {
+  private applyAdoption(t: number): void {
     const p = this.pendingAdoption!;
     this.pendingAdoption = null;
     const updates: Array<{ index: number; camera: Camera }> = [];
@@ -396,6 +400,7 @@ export class LivePipeline {
     this.detector.setCameras(updates);
     this.adoptedVersion = p.version;
     this.calib?.noteAdopted(p.version);
+    try { this.onCalibAdopted?.(p.version, t); } catch { /* a consumer's fault must not stop the pipeline */ }
   }
 
   /**

@@ -252,7 +252,8 @@ test('LivePipeline calibAdopt: an accepted version reaches the detector at the n
   const truth = cams.map((c) => new Camera(c.params));
   const start = perturbed(cams, 5, 1.5, 0.4, 0.03, 30);
   const srv = await serverFor(start);
-  const pipe = new LivePipeline(srv, { calibAdopt: true, calibOnline: { windowS: 20, memoryS: 30, everyS: 5 }, epochUnixMs: 0 });
+  const adoptedEvents: Array<[number, number]> = [];
+  const pipe = new LivePipeline(srv, { calibAdopt: true, calibOnline: { windowS: 20, memoryS: 30, everyS: 5 }, epochUnixMs: 0, onCalibAdopted: (v, t) => adoptedEvents.push([v, t]) });
   const host = pipe.calib!;
   const detector = (pipe as unknown as { detector: Detector }).detector;
   const api = onlineCalibration(srv.config, Date.now(), host);
@@ -276,6 +277,7 @@ test('LivePipeline calibAdopt: an accepted version reaches the detector at the n
     (pipe as unknown as { process(t: number, a: string, f: unknown[], c: boolean, s: number): void }).process(126, 'c2', [null, { camera: 'c2', t: frame.siteTime, atMs: 0, payload: { frame, release: () => released++ } }, null, null], false, 0);
     assert.equal(released, 1);
     assert.equal(pipe.adoptedVersion, snap.version);
+    assert.deepEqual(adoptedEvents, [[snap.version, 126]]);
     assert.equal(host.view().in_use_version, snap.version);
     assert.equal((api.snapshot() as OnlineCalibrationView).online.in_use, `online-${snap.version}`);
     // Every camera of the detector is the accepted version's (projections of a point agree).
