@@ -163,6 +163,7 @@ export async function buildApi(srv: MediaServer, opts: ApiOptions = {}): Promise
     srv.on('state', (e) => send({ type: 'state', stream_id: e.id, from: e.from, to: e.to, reason: e.reason, attempt: e.attempt, timestamp: new Date(e.at).toISOString() })),
     srv.on('degraded', (a) => { alerts.set(a.streamId, a); send(alertView(a)); }),
     srv.on('recovered', (a) => { alerts.delete(a.streamId); send(alertView(a)); }),
+    srv.on('calibration', ({ at, ...e }) => send({ type: 'calibration', ...e, timestamp: new Date(at).toISOString() })),
   ];
   const push = setInterval(snapshots, opts.healthPushMs ?? 1000);
   push.unref();

@@ -79,8 +79,23 @@ export interface StreamHealthView {
 
 export type ServerAlert = HealthTransition & { at: number };
 
+/** An online calibration version accepted by the refiner, or adopted by the live detector. */
+export interface CalibrationEvent {
+  event: 'accepted' | 'adopted';
+  version: number;
+  /** Site time (s) of the refinement window's end; null when unknown. */
+  t: number | null;
+  /** Accepted: the parameter set ("clock+pose+focal", …) and the held-out RMS before/after (px). */
+  model?: string;
+  rmse_before_px?: number;
+  rmse_after_px?: number;
+  /** Unix ms. */
+  at: number;
+}
+
 export interface MediaServerEvents {
   state: Extract<StreamManagerEvent, { type: 'state' }> & { at: number };
+  calibration: CalibrationEvent;
   health: StreamHealthView[];
   degraded: ServerAlert;
   recovered: ServerAlert;
@@ -414,7 +429,24 @@ export class MediaServer extends TypedEmitter<MediaServerEvents> implements Live
       }
     }
     try {
-      this.pipeline = new LivePipeline(this, typeof opt === 'object' ? opt : {});
+      const base: LivePipelineOptions = typeof opt === 'object' ? opt : {};
+      const adopted = base.onCalibAdopted;
+      this.pipeline = new LivePipeline(this, {
+        ...base,
+        onCalibAdopted: (version, t) => {
+          adopted?.(version, t);
+          this.emit('calibration', { event: 'adopted', version, t, at: Date.now() });
+        },
+      });
+      this.pipeline.calib?.onRecord((r) => {
+        if (r.kind !== 'accepted') return;
+        this.emit('calibration', {
+          event: 'accepted', version: r.version, t: r.t, at: Date.now(),
+          ...(r.model !== undefined ? { model: r.model } : {}),
+          ...(r.rmse_before_px !== undefined ? { rmse_before_px: r.rmse_before_px } : {}),
+          ...(r.rmse_after_px !== undefined ? { rmse_after_px: r.rmse_after_px } : {}),
+        });
+      });
       this.pipelineState = { enabled: true, reason: null };
     } catch (e) {
       if (opt === true || typeof opt === 'object') throw e;

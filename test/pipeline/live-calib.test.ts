@@ -14,11 +14,11 @@ import { LiveCalibHost } from '../../src/pipeline/live-calib.ts';
 import { LivePipeline, type LiveFrame } from '../../src/pipeline/live.ts';
 import type { Detector } from '../../src/pipeline/detector.ts';
 import { cameraParamsOf } from '../../src/calib/online/index.ts';
-import { buildApi, MediaServer } from '../../src/server/index.ts';
+import { buildApi, MediaServer, type MediaServerOptions } from '../../src/server/index.ts';
 import { onlineCalibration, type OnlineCalibrationView } from '../../src/server/calibration.ts';
 import { Rng } from '../../src/util/rng.ts';
 import { observe, rig, targetPath, type RigCamera } from '../calib/synthetic.ts';
-import { freeUdpPair, siteYaml } from '../server/helpers.ts';
+import { freeUdpPair, openWs, siteYaml, until as untilTrue } from '../server/helpers.ts';
 
 const path2 = (s: number): [number, number, number] => { const p = targetPath(s + 37); return [p[0] - 40, p[1] + 35, p[2] + 12]; };
 
@@ -74,7 +74,7 @@ async function feed(host: LiveCalibHost, cams: RigCamera[], s0: number, s1: numb
   }
 }
 
-async function serverFor(start: CameraParams[]) {
+async function serverFor(start: CameraParams[], pipeline: MediaServerOptions['pipeline'] = false) {
   const lines: string[] = [];
   for (const p of start) {
     const port = await freeUdpPair();
@@ -86,7 +86,7 @@ async function serverFor(start: CameraParams[]) {
   }
   const cfg = parseSiteConfig(siteYaml({ cameras: lines }), { baseDir: '/tmp' });
   assert.ok(cfg.ok, JSON.stringify(!cfg.ok && cfg.issues));
-  return new MediaServer(cfg.value, { lanes: 1, pipeline: false });
+  return new MediaServer(cfg.value, { lanes: 1, pipeline });
 }
 
 test('worker-hosted refiner: an accepted version closer to the truth, served by GET /api/v1/calibration', async () => {
@@ -299,5 +299,46 @@ test('LivePipeline calibAdopt: an accepted version reaches the detector at the n
     assert.ok(Math.abs(g.siteTime - trueSite) < 0.25 * Math.abs(configuredSite - trueSite), 'closer to the true time');
   } finally {
     await pipe.close(); await srv.close(0);
+  }
+});
+
+test("the server's own pipeline: accepted and adopted versions are 'calibration' events, pushed on /ws/stream-health", async () => {
+  const cams = rig();
+  const start = perturbed(cams, 5, 1.5, 0.4, 0.03, 30);
+  const srv = await serverFor(start, { calibAdopt: true, calibOnline: { windowS: 20, memoryS: 30, everyS: 5 }, epochUnixMs: 0 });
+  const events: Array<Record<string, unknown>> = [];
+  srv.on('calibration', (e) => events.push({ ...e }));
+  srv.start();
+  const app = await buildApi(srv, { calibration: onlineCalibration(srv.config, Date.now(), srv.pipeline!.calib!) });
+  const base = await app.listen({ port: 0, host: '127.0.0.1' });
+  const { ws, messages } = await openWs(base.replace('http', 'ws') + '/ws/stream-health');
+  const pipe = srv.pipeline!;
+  try {
+    await feed(pipe.calib!, cams, 100, 125, 1);
+    await pipe.calib!.idle();
+    const snap = pipe.calib!.view().snapshot!;
+    const acc = snap.versions.filter((r) => r.kind === 'accepted');
+    assert.ok(acc.length >= 1, 'a version accepted');
+    // One event per accepted record, with the record's figures.
+    assert.deepEqual(events.map((e) => [e.event, e.version, e.model, e.rmse_before_px, e.rmse_after_px]), acc.map((r) => ['accepted', r.version, r.model, r.rmse_before_px, r.rmse_after_px]));
+    // Adoption at the next frame group (a blank c2 frame, as the adoption test above).
+    const tau = new Camera(start[1]!).clock.cameraTime(126);
+    const frame: LiveFrame = {
+      cameraId: 'c2', camIndex: 1, siteTime: new Camera(start[1]!).clock.siteTime(tau), cameraTime: tau, captureUnixMs: tau * 1000, method: 'sender-report', uncertaintyMs: 0,
+      rtpTimestamp: 0, arrivalUnixMs: 0, width: 1280, height: 720, data: new Uint8Array(1280 * 720),
+    };
+    (pipe as unknown as { process(t: number, a: string, f: unknown[], c: boolean, s: number): void }).process(126, 'c2', [null, { camera: 'c2', t: frame.siteTime, atMs: 0, payload: { frame, release: () => undefined } }, null, null], false, 0);
+    assert.deepEqual(events.at(-1)!.event, 'adopted');
+    assert.equal(events.at(-1)!.version, snap.version);
+    assert.equal(events.at(-1)!.t, 126);
+    // The same events on the WebSocket, stamped.
+    assert.ok(await untilTrue(() => messages.filter((m) => m.type === 'calibration').length === events.length, 3000), JSON.stringify(messages.filter((m) => m.type === 'calibration')));
+    const wsCal = messages.filter((m) => m.type === 'calibration');
+    assert.deepEqual(wsCal.map((m) => [m.event, m.version]), events.map((e) => [e.event, e.version]));
+    assert.match(String(wsCal[0]!.timestamp), /Z$/);
+  } finally {
+    ws.close();
+    await app.close();
+    await srv.close(0);
   }
 });
