@@ -31,6 +31,8 @@ export interface RtpReceiverOptions {
   clockRate?: number;
   /** Playout delay in ms, 50–200. Default 100. */
   jitterBufferMs?: number;
+  /** Jitter buffer: release in-sequence packets at once, delay only behind a gap (see JitterBuffer). Default false. */
+  jitterEarlyRelease?: boolean;
   /** Jitter buffer ring size in packets. Default 2048. */
   jitterCapacity?: number;
   /** Datagrams longer than this are dropped and counted. Default 65536. */
@@ -152,6 +154,7 @@ export class RtpReceiverCore {
     this.jitter = new JitterBuffer({
       ...(opts.jitterBufferMs !== undefined ? { delayMs: opts.jitterBufferMs } : {}),
       ...(opts.jitterCapacity !== undefined ? { capacity: opts.jitterCapacity } : {}),
+      ...(opts.jitterEarlyRelease !== undefined ? { earlyRelease: opts.jitterEarlyRelease } : {}),
     });
     this.depack = createDepacketizer(opts);
     this.gate = new KeyframeGate(opts.keyframeRequestIntervalMs !== undefined ? { keyframeRequestIntervalMs: opts.keyframeRequestIntervalMs } : {});

@@ -40,9 +40,11 @@ export type ToLane =
   | { op: 'crash' };
 
 export type FromLane =
-  | { t: 'frame'; key: number; frame: MediaFrame }
+  /** Whole frames in order (bytes transferred), with the metrics of those streams that were due. */
+  | { t: 'frames'; items: Array<[number, MediaFrame]>; metrics: Array<[number, LiveStreamMetrics]> }
   | { t: 'event'; key: number; event: LiveStreamEvent; metrics: LiveStreamMetrics }
-  | { t: 'metrics'; list: Array<[number, LiveStreamMetrics]>; utilization: number; dropped: number }
+  /** Metrics of streams without recent frames; utilization (over the last second) once a second. */
+  | { t: 'metrics'; list: Array<[number, LiveStreamMetrics]>; utilization: number | null; dropped: number }
   | { t: 'reply'; req: number; key: number; error: { message: string; code: string | null } | null; metrics: LiveStreamMetrics | null };
 
 export interface LaneWorkerData {
@@ -51,14 +53,21 @@ export interface LaneWorkerData {
   mainTimeOrigin: number;
   metricsIntervalMs: number;
   maxQueuedFrames: number;
+  frameBatchMs: number;
   /** Int32Array over it: [0] frames posted by the worker, [1] frames handled by the main thread. */
   queue: SharedArrayBuffer;
 }
 
 export interface LanePoolOptions {
   lanes: number;
-  /** Period of the metrics pushed by each lane, ms. Default 100. */
+  /** Age after which a stream's metrics are pushed again (with its frames, or on their own), ms. Default 200. */
   metricsIntervalMs?: number;
+  /**
+   * Frames of a lane reach the main thread at most once per this many ms, batched (each
+   * main-thread wake-up costs more than the message; arrival times are stamped on the lane, so the
+   * batching adds latency, not timing error). 0 sends each frame at once. Default 10.
+   */
+  frameBatchMs?: number;
   /** Frames a lane may have in flight to the main thread before it drops (until a key frame). Default 240. */
   maxQueuedFrames?: number;
 }
@@ -67,7 +76,7 @@ export interface LaneThreadStatus {
   lane: number;
   /** Whether the lane's worker is running now. */
   running: boolean;
-  /** Event-loop utilization of the worker (0–1), smoothed over about a second; null before a sample. */
+  /** Event-loop utilization of the worker (0–1) over the last second; null before a sample. */
   utilization: number | null;
   /** Frames dropped by back-pressure since the pool started (all of the lane's workers). */
   dropped_frames: number;
@@ -86,11 +95,13 @@ export class LanePool {
   constructor(opts: LanePoolOptions) {
     if (!Number.isInteger(opts.lanes) || opts.lanes < 1) throw new MediaError('MEDIA_OPTIONS', `lanes must be a positive integer, got ${opts.lanes}`);
     this.lanes = opts.lanes;
-    const metricsIntervalMs = opts.metricsIntervalMs ?? 100;
+    const metricsIntervalMs = opts.metricsIntervalMs ?? 200;
     const maxQueuedFrames = opts.maxQueuedFrames ?? 240;
+    const frameBatchMs = opts.frameBatchMs ?? 10;
+    if (!(frameBatchMs >= 0 && frameBatchMs <= 100)) throw new MediaError('MEDIA_OPTIONS', `frameBatchMs must be in 0..100, got ${frameBatchMs}`);
     if (!(metricsIntervalMs >= 10 && metricsIntervalMs <= 10_000)) throw new MediaError('MEDIA_OPTIONS', `metricsIntervalMs must be in 10..10000, got ${metricsIntervalMs}`);
     if (!Number.isInteger(maxQueuedFrames) || maxQueuedFrames < 1) throw new MediaError('MEDIA_OPTIONS', `maxQueuedFrames must be a positive integer, got ${maxQueuedFrames}`);
-    this.workers = Array.from({ length: this.lanes }, (_, lane) => new LaneWorker(lane, metricsIntervalMs, maxQueuedFrames));
+    this.workers = Array.from({ length: this.lanes }, (_, lane) => new LaneWorker(lane, metricsIntervalMs, maxQueuedFrames, frameBatchMs));
   }
 
   /** A stream on lane `lane` (its worker starts on the first connect). Throws as `new LiveStream(opts)` would. */
@@ -140,7 +151,7 @@ class LaneWorker {
   private crashMessage: string | null = null;
   private closing = false;
 
-  constructor(readonly lane: number, private readonly metricsIntervalMs: number, private readonly maxQueuedFrames: number) {}
+  constructor(readonly lane: number, private readonly metricsIntervalMs: number, private readonly maxQueuedFrames: number, private readonly frameBatchMs: number) {}
 
   attach(p: RemoteLiveStream): void {
     this.proxies.set(p.key, p);
@@ -198,7 +209,7 @@ class LaneWorker {
     this.crashMessage = null;
     const data: LaneWorkerData = {
       lane: this.lane, mainTimeOrigin: performance.timeOrigin, metricsIntervalMs: this.metricsIntervalMs,
-      maxQueuedFrames: this.maxQueuedFrames, queue: this.queue.buffer as SharedArrayBuffer,
+      maxQueuedFrames: this.maxQueuedFrames, frameBatchMs: this.frameBatchMs, queue: this.queue.buffer as SharedArrayBuffer,
     };
     const w = new Worker(new URL('./lane-worker-boot.js', import.meta.url), { workerData: data, name: `dvs-lane-${this.lane}` });
     w.unref();
@@ -212,11 +223,16 @@ class LaneWorker {
 
   private onMessage(m: FromLane): void {
     switch (m.t) {
-      case 'frame': {
-        try {
-          this.proxies.get(m.key)?.deliverFrame(m.frame);
-        } finally {
-          Atomics.add(this.queue, 1, 1);
+      case 'frames': {
+        for (const [key, metrics] of m.metrics) this.proxies.get(key)?.setMetrics(metrics);
+        for (const [key, frame] of m.items) {
+          try {
+            this.proxies.get(key)?.deliverFrame(frame);
+          } catch {
+            // a consumer's fault must not stop the lane (LiveStream catches the same way in-process)
+          } finally {
+            Atomics.add(this.queue, 1, 1);
+          }
         }
         break;
       }
@@ -225,9 +241,7 @@ class LaneWorker {
         break;
       case 'metrics': {
         for (const [key, metrics] of m.list) this.proxies.get(key)?.setMetrics(metrics);
-        // Smoothed over ~1 s of samples.
-        const a = Math.min(1, this.metricsIntervalMs / 1000);
-        this.utilization = this.utilization === null ? m.utilization : (1 - a) * this.utilization + a * m.utilization;
+        if (m.utilization !== null) this.utilization = m.utilization;
         this.dropped = m.dropped;
         break;
       }

@@ -5,7 +5,7 @@
 import { performance } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { MediaFrame } from '../media/frame.ts';
-import { LiveStream } from '../media/stream/live.ts';
+import { LiveStream, type LiveStreamMetrics } from '../media/stream/live.ts';
 import { systemClock, type Clock } from '../media/transport/clock.ts';
 import { PortAllocator } from '../media/transport/ports.ts';
 import type { FromLane, LaneWorkerData, ToLane, WireStreamOptions } from './lane-pool.ts';
@@ -21,14 +21,49 @@ interface Slot {
   stream: LiveStream;
   /** Dropping this stream's frames until its next key frame (back-pressure). */
   dropping: boolean;
+  /** performance.now() of the last metrics sent for it. */
+  metricsAt: number;
 }
 
 const slots = new Map<number, Slot>();
 const allocators = new Map<string, PortAllocator>();
 let dropped = 0;
 
-function post(m: FromLane, transfer?: ArrayBuffer[]): void {
-  port.postMessage(m, transfer ?? []);
+// Frames go out in batches: at once when the last batch left ≥ frameBatchMs ago, else with the
+// first frame after that, or 2·frameBatchMs later at the latest when none comes (each wake-up of
+// a thread costs more than the message itself). Arrival
+// times are stamped here at receive, so the delay does not move them. Anything else sent flushes
+// the batch first, so the main thread sees frames and events in the order they happened.
+let batch: Array<[number, MediaFrame]> = [];
+let batchBuffers: ArrayBuffer[] = [];
+let lastFlush = -Infinity;
+let flushTimer: NodeJS.Timeout | null = null;
+
+function flush(): void {
+  if (flushTimer) clearTimeout(flushTimer);
+  flushTimer = null;
+  if (batch.length === 0) return;
+  const now = performance.now();
+  lastFlush = now;
+  // Metrics of the streams in the batch ride along when due.
+  const metrics: Array<[number, LiveStreamMetrics]> = [];
+  for (const [key] of batch) {
+    const slot = slots.get(key);
+    if (slot && now - slot.metricsAt >= data.metricsIntervalMs) {
+      slot.metricsAt = now;
+      metrics.push([key, slot.stream.metrics()]);
+    }
+  }
+  const m: FromLane = { t: 'frames', items: batch, metrics };
+  const transfer = batchBuffers;
+  batch = [];
+  batchBuffers = [];
+  port.postMessage(m, transfer);
+}
+
+function post(m: FromLane): void {
+  flush();
+  port.postMessage(m);
 }
 
 function allocatorFor(o: WireStreamOptions['portAllocator']): PortAllocator | undefined {
@@ -59,13 +94,19 @@ function sendFrame(key: number, slot: Slot, f: MediaFrame): void {
   const owned = f.data.byteOffset === 0 && f.data.byteLength === f.data.buffer.byteLength && f.data.buffer instanceof ArrayBuffer;
   const bytes = owned ? f.data : f.data.slice();
   Atomics.add(queue, 0, 1);
-  post({ t: 'frame', key, frame: { ...f, data: bytes } }, [bytes.buffer as ArrayBuffer]);
+  batch.push([key, { ...f, data: bytes }]);
+  batchBuffers.push(bytes.buffer as ArrayBuffer);
+  const wait = lastFlush + data.frameBatchMs - performance.now();
+  if (wait <= 0) flush();
+  // Otherwise a later frame flushes the batch once the window is over (no wake-up of its own);
+  // the timer only serves a lane that falls quiet, and so waits longer.
+  else flushTimer ??= setTimeout(flush, wait + 2 * data.frameBatchMs);
 }
 
 function create(key: number, wire: WireStreamOptions): void {
   const { portAllocator, ...opts } = wire;
   const ports = allocatorFor(portAllocator);
-  const slot: Slot = { stream: null as unknown as LiveStream, dropping: false };
+  const slot: Slot = { stream: null as unknown as LiveStream, dropping: false, metricsAt: -Infinity };
   slot.stream = new LiveStream({
     ...opts, clock, ...(ports ? { ports } : {}),
     onFrame: (f) => sendFrame(key, slot, f),
@@ -117,13 +158,25 @@ port.on('message', (m: ToLane) => {
   }
 });
 
+// Metrics of streams that sent no frame lately (the others' rode with their frames), and the
+// lane's event-loop utilization and drops once a second.
 let elu = performance.eventLoopUtilization();
+let eluAt = performance.now();
 const timer = setInterval(() => {
-  const now = performance.eventLoopUtilization();
-  const u = performance.eventLoopUtilization(now, elu);
-  elu = now;
-  const list: Array<[number, ReturnType<LiveStream['metrics']>]> = [];
-  for (const [key, slot] of slots) list.push([key, slot.stream.metrics()]);
-  post({ t: 'metrics', list, utilization: u.utilization, dropped });
+  const now = performance.now();
+  const list: Array<[number, LiveStreamMetrics]> = [];
+  for (const [key, slot] of slots) {
+    if (now - slot.metricsAt < data.metricsIntervalMs) continue;
+    slot.metricsAt = now;
+    list.push([key, slot.stream.metrics()]);
+  }
+  let utilization: number | null = null;
+  if (now - eluAt >= 1000) {
+    const e = performance.eventLoopUtilization();
+    utilization = performance.eventLoopUtilization(e, elu).utilization;
+    elu = e;
+    eluAt = now;
+  }
+  if (list.length > 0 || utilization !== null) post({ t: 'metrics', list, utilization, dropped });
 }, data.metricsIntervalMs);
 timer.unref();

@@ -188,3 +188,31 @@ test('group deadline: the first frame falls due with its last consecutive packet
   assert.equal(g.nextGroupDeadline(same), 100);
   assert.equal(new JitterBuffer<F>().nextGroupDeadline(same), null);
 });
+
+test('earlyRelease: in-sequence packets leave at once after the first release; a gap holds what follows for delayMs, then declares the loss', () => {
+  const jb = new JitterBuffer<{ sequenceNumber: number }>({ delayMs: 100, earlyRelease: true });
+  const seqs = (o: ReturnType<typeof jb.poll>) => o.map((x) => (x.kind === 'packet' ? x.packet.sequenceNumber : x.kind === 'lost' ? `lost ${x.seq & 0xffff}+${x.count}` : 'reset'));
+  jb.push({ sequenceNumber: 10 }, 0);
+  assert.deepEqual(seqs(jb.poll(0)), [], 'the first packet waits: an earlier one may still start the sequence');
+  assert.equal(jb.nextDeadline(), 100);
+  jb.push({ sequenceNumber: 9 }, 50); // reordered start: accepted before the first release, and waits its own delay
+  assert.deepEqual(seqs(jb.poll(100)), []);
+  assert.equal(jb.nextDeadline(), 150);
+  assert.deepEqual(seqs(jb.poll(150)), [9, 10]);
+  jb.push({ sequenceNumber: 11 }, 160);
+  assert.equal(jb.nextDeadline(), 160, 'next in sequence: due at its arrival');
+  assert.deepEqual(seqs(jb.poll(160)), [11]);
+  jb.push({ sequenceNumber: 13 }, 170); // 12 missing
+  assert.deepEqual(seqs(jb.poll(170)), []);
+  assert.equal(jb.nextDeadline(), 270);
+  jb.push({ sequenceNumber: 12 }, 180); // the reordered one comes
+  assert.deepEqual(seqs(jb.poll(180)), [12, 13]);
+  jb.push({ sequenceNumber: 15 }, 190); // 14 lost
+  jb.push({ sequenceNumber: 16 }, 200);
+  assert.deepEqual(seqs(jb.poll(289)), []);
+  assert.deepEqual(seqs(jb.poll(290)), ['lost 14+1', 15, 16], 'after the gap, 16 follows at once although its own delay is not over');
+  jb.push({ sequenceNumber: 14 }, 300);
+  assert.deepEqual(seqs(jb.poll(300)), []);
+  assert.equal(jb.stats.late, 1);
+  assert.equal(jb.stats.lost, 1);
+});

@@ -1,8 +1,10 @@
 /**
  * Timer wake-ups of a live stream. Every wake-up of the process costs far more CPU than the
- * packet work it does (see docs/MEDIA.md, "CPU per stream"), so a LiveStream releases each frame
- * with one timer firing (at its last packet's playout time), and leaves its metrics samples and
- * receiver reports to wake-ups it shares. Real loopback UDP, times on a manual clock: the counts
+ * packet work it does (see docs/MEDIA.md, "CPU per stream"). By default (earlyRelease) a frame
+ * whose packets continue the sequence leaves when its last packet arrives, with no timer at all;
+ * only a gap waits the playout delay. With earlyRelease off each frame is released by one timer
+ * firing at its last packet's playout time. Metrics samples and receiver reports ride on
+ * wake-ups the stream has anyway. Real loopback UDP, times on a manual clock: the counts
  * and times below are exact, whatever the machine's load.
  */
 import { test } from 'node:test';
@@ -24,12 +26,12 @@ class CountingClock extends ManualClock {
   }
 }
 
-test('one timer firing per frame; each frame released whole at its last packet\'s arrival + the playout delay', async () => {
+test('earlyRelease off: one timer firing per frame; each frame released whole at its last packet\'s arrival + the playout delay', async () => {
   const port = await freeUdpPair();
   const clock = new CountingClock();
   const delayed: { ts: number; at: number; complete: boolean }[] = [];
   const s = new LiveStream({
-    id: 'wake', source: { kind: 'udp', port, bindAddress: '127.0.0.1' }, codec: 'h264', jitterBufferMs: 100, clock,
+    id: 'wake', source: { kind: 'udp', port, bindAddress: '127.0.0.1' }, codec: 'h264', jitterBufferMs: 100, earlyRelease: false, clock,
     onFrame: (f: MediaFrame) => delayed.push({ ts: f.timestamp, at: clock.now(), complete: f.complete }),
   });
   await s.connect();
@@ -74,4 +76,68 @@ test('one timer firing per frame; each frame released whole at its last packet\'
   assert.ok(firedWhileStreaming <= frames, `timer fired ${firedWhileStreaming} times for ${frames} frames`);
   assert.ok(m.transport.rtcpSent >= 2, 'receiver reports were still sent');
   assert.ok(m.window_ms > 0, 'metrics samples were still taken');
+});
+
+test('earlyRelease (default): in-sequence frames leave at their last packet, no timer; a gap waits the playout delay, then what queued behind it leaves at once', async (t) => {
+  const port = await freeUdpPair();
+  const clock = new CountingClock();
+  const out: { ts: number; at: number; complete: boolean }[] = [];
+  const s = new LiveStream({
+    id: 'early', source: { kind: 'udp', port, bindAddress: '127.0.0.1' }, codec: 'h264', jitterBufferMs: 100, clock,
+    onFrame: (f: MediaFrame) => out.push({ ts: f.timestamp, at: clock.now(), complete: f.complete }),
+  });
+  await s.connect();
+  const tx = createSocket('udp4');
+  await new Promise<void>((r) => tx.bind(0, '127.0.0.1', () => r()));
+  // As above, 60 frames of 5 packets; frame 20 sends its packets 3 and 4 swapped (reordering);
+  // frame 40 loses packet 2.
+  const frames = 60, perFrame = 5;
+  const first = new Map<number, number>(), last = new Map<number, number>();
+  let sent = 0, firedBefore = 0, gapDeclaredAt = 0;
+  for (let f = 0; f < frames; f++) {
+    const order = f === 20 ? [0, 1, 2, 4, 3] : [0, 1, 2, 3, 4];
+    for (let j = 0; j < perFrame; j++) {
+      const k = order[j]!;
+      const at = 1000 + (f * 1000) / 30 + j * 0.25;
+      clock.advance(at);
+      if (f === 0 && j === 0) firedBefore = clock.fired;
+      if (f === 40 && k === 2) continue; // lost
+      if (f === 40 && k === 4) gapDeclaredAt = at + 100; // the frame's packets behind the gap wait together: its last one, plus the delay
+      const data = new RtpPacket(new RtpHeader({ payloadType: 96, sequenceNumber: f * perFrame + k, timestamp: f * 3000, ssrc: 0x5eed, marker: k === perFrame - 1 }),
+        Buffer.concat([Buffer.from([0x65]), Buffer.alloc(99, 0x88)])).serialize();
+      tx.send(data, port, '127.0.0.1');
+      sent++;
+      for (let w = 0; w < 2000 && s.metrics().transport.rtpPackets < sent; w++) await new Promise((r) => setImmediate(r));
+      if (!first.has(f)) first.set(f, at);
+      last.set(f, at);
+    }
+  }
+  const fired = clock.fired - firedBefore;
+  clock.advance(1000 + (frames * 1000) / 30 + 300);
+  tx.close();
+  const m = s.metrics();
+  await s.close();
+
+  assert.equal(m.transport.rtpPackets, frames * perFrame - 1);
+  // Frame 40 is incomplete: never delivered as whole; every other one is, in order.
+  assert.deepEqual(out.map((d) => d.ts / 3000), [...Array(frames).keys()].filter((f) => f !== 40));
+  assert.ok(out.every((d) => d.complete));
+  for (const d of out) {
+    const f = d.ts / 3000;
+    // The stream's first frame waits the delay (an earlier packet could still come to start the
+    // sequence), and so does what queues behind it; behind the gap likewise until the loss is
+    // declared; otherwise a frame leaves at its last packet (frame 20: the swapped packet 3).
+    const startAt = last.get(0)! + 100;
+    const want = first.get(f)! < startAt ? Math.max(last.get(f)!, startAt)
+      : f > 40 && first.get(f)! < gapDeclaredAt ? Math.max(last.get(f)!, gapDeclaredAt) : last.get(f)!;
+    assert.ok(Math.abs(d.at - want) < 1e-6, `frame ${f} released at ${d.at}, expected ${want}`);
+  }
+  assert.ok(out.filter((d) => d.ts / 3000 > 40 && Math.abs(d.at - gapDeclaredAt) < 1e-6).length >= 2, 'frames 41 and 42 waited behind the gap');
+  // Timer firings while streaming (2 s): the stream's start and the gap's deadline, plus the
+  // housekeeping timer (samples every 250 ms, receiver reports every 1000 ms; a datagram does the
+  // work first, but an armed timer is never moved later): 2 + 8 + 2 at most. Holding every
+  // frame (above) takes one firing per frame: about 60 here.
+  t.diagnostic(`timer fired ${fired} times in 2 s of 30 frames/s`);
+  assert.ok(fired <= 12, `timer fired ${fired} times`);
+  assert.equal(m.packets_lost, 1);
 });

@@ -2,6 +2,9 @@
  * Jitter buffer as a pure core: packets go in with their arrival time, come out in sequence
  * order once they have waited `delayMs`; a missing packet is declared lost as soon as a later
  * packet's playout time has come (wall-clock driven, so a stalled stream still drains).
+ * With `earlyRelease`, a packet that continues the released sequence without a gap comes out at
+ * once: only packets behind a gap wait, so `delayMs` is how long a missing (reordered or late)
+ * packet is waited for, and in-order traffic passes with no delay and no timer.
  * Storage is a fixed ring of `capacity` slots indexed by extended sequence number.
  */
 import { checkRange } from '../errors.ts';
@@ -17,6 +20,11 @@ export interface JitterBufferOptions {
    * flushed and numbering restarts at the new packet. Default 3000 (RFC 3550 §A.1 MAX_DROPOUT).
    */
   maxDropout?: number;
+  /**
+   * Release a packet at once when it is the next in sequence (after the stream's first release):
+   * the delay applies only behind a gap. Default false (every packet waits `delayMs`).
+   */
+  earlyRelease?: boolean;
 }
 
 export interface Sequenced {
@@ -51,6 +59,7 @@ export interface JitterBufferStats {
 export class JitterBuffer<P extends Sequenced> {
   readonly delayMs: number;
   readonly capacity: number;
+  readonly earlyRelease: boolean;
   private readonly maxDropout: number;
   private readonly slots: (P | undefined)[];
   private readonly seqs: Float64Array;
@@ -67,6 +76,7 @@ export class JitterBuffer<P extends Sequenced> {
     this.delayMs = checkRange('delayMs', opts.delayMs ?? 100, 50, 200);
     this.capacity = checkRange('capacity', opts.capacity ?? 2048, 16, 65536, true);
     this.maxDropout = checkRange('maxDropout', opts.maxDropout ?? 3000, 16, 32767, true);
+    this.earlyRelease = opts.earlyRelease ?? false;
     this.slots = new Array(this.capacity);
     this.seqs = new Float64Array(this.capacity).fill(-1);
     this.arrivals = new Float64Array(this.capacity);
@@ -122,7 +132,7 @@ export class JitterBuffer<P extends Sequenced> {
     while (this.count > 0) {
       const first = this.firstPresent();
       const i = first % this.capacity;
-      if (this.arrivals[i]! + this.delayMs > nowMs) break;
+      if (this.arrivals[i]! + this.delayMs > nowMs && !this.inSequence(first)) break;
       this.release(first, out);
     }
     return out;
@@ -147,7 +157,7 @@ export class JitterBuffer<P extends Sequenced> {
       const first = this.firstPresent();
       const i = first % cap;
       const arrivalMs = this.arrivals[i]!;
-      if (arrivalMs + this.delayMs > nowMs) break;
+      if (arrivalMs + this.delayMs > nowMs && !this.inSequence(first)) break;
       if (first > this.next) {
         const n = first - this.next;
         this.stats.lost += n;
@@ -166,7 +176,8 @@ export class JitterBuffer<P extends Sequenced> {
   /** Time at which `poll` will next have something to release, or null when empty. */
   nextDeadline(): number | null {
     if (this.count === 0) return this.ready.length > 0 ? -Infinity : null;
-    return this.arrivals[this.firstPresent() % this.capacity]! + this.delayMs;
+    const first = this.firstPresent();
+    return this.arrivals[first % this.capacity]! + (this.inSequence(first) ? 0 : this.delayMs);
   }
 
   /**
@@ -179,6 +190,7 @@ export class JitterBuffer<P extends Sequenced> {
     if (this.count === 0) return this.ready.length > 0 ? -Infinity : null;
     const cap = this.capacity;
     const e = this.firstPresent();
+    if (this.inSequence(e)) return this.arrivals[e % cap]!; // due at once, packet by packet
     const first = this.slots[e % cap]!;
     let at = this.arrivals[e % cap]!;
     for (let x = e + 1; this.seqs[x % cap] === x; x++) {
@@ -195,6 +207,11 @@ export class JitterBuffer<P extends Sequenced> {
     const out = this.ready;
     this.ready = [];
     return out;
+  }
+
+  /** With earlyRelease: whether held packet `ext` may leave now (next in sequence, after the first release). */
+  private inSequence(ext: number): boolean {
+    return this.earlyRelease && this.releasedAny && ext === this.next;
   }
 
   private firstPresent(): number {

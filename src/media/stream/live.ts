@@ -30,6 +30,13 @@ export interface LiveStreamOptions {
   ssrc?: number | null;
   /** Jitter buffer playout delay, 50–200 ms. Default 100 (config `jitter_buffer_ms`). */
   jitterBufferMs?: number;
+  /**
+   * Packets that continue the sequence without a gap leave the jitter buffer at once, so a frame
+   * is delivered when its last packet arrives; `jitterBufferMs` is then the longest wait for a
+   * missing packet (reordering), not a delay on every frame. Default true; false holds every
+   * packet `jitterBufferMs`.
+   */
+  earlyRelease?: boolean;
   /** Default 1500 (config `max_packet_size`). */
   maxPacketSize?: number;
   /** Send RTCP receiver reports and key-frame requests. Default true (config `network_qos.enable_rtcp`). */
@@ -139,7 +146,7 @@ export class LiveStream {
   readonly id: string;
   /** Source without credentials. */
   readonly description: string;
-  private readonly o: Required<Pick<LiveStreamOptions, 'jitterBufferMs' | 'maxPacketSize' | 'enableRtcp' | 'rtcpIntervalMs' | 'keyframeRequest' | 'connectionTimeoutMs' | 'sampleIntervalMs' | 'pollGranularityMs' | 'bindAddress' | 'nagle' | 'receiverSsrc' | 'sendRrtr'>>;
+  private readonly o: Required<Pick<LiveStreamOptions, 'jitterBufferMs' | 'earlyRelease' | 'maxPacketSize' | 'enableRtcp' | 'rtcpIntervalMs' | 'keyframeRequest' | 'connectionTimeoutMs' | 'sampleIntervalMs' | 'pollGranularityMs' | 'bindAddress' | 'nagle' | 'receiverSsrc' | 'sendRrtr'>>;
   private readonly opts: LiveStreamOptions;
   private readonly clock: Clock;
   private readonly window: StreamMetricsWindow;
@@ -186,6 +193,7 @@ export class LiveStream {
     this.description = describeSource(src.kind === 'udp' ? { ...src, bindAddress: src.bindAddress ?? opts.bindAddress ?? '0.0.0.0' } : src);
     this.o = {
       jitterBufferMs: checkRange('jitterBufferMs', opts.jitterBufferMs ?? 100, 50, 200),
+      earlyRelease: opts.earlyRelease ?? true,
       maxPacketSize: checkRange('maxPacketSize', opts.maxPacketSize ?? 1500, 64, 65535, true),
       enableRtcp: opts.enableRtcp ?? true,
       rtcpIntervalMs: checkRange('rtcpIntervalMs', opts.rtcpIntervalMs ?? 1000, 10, 600_000),
@@ -520,6 +528,7 @@ export class LiveStream {
       ...(this.opts.payloadType != null ? { payloadType: this.opts.payloadType } : {}),
       ssrc: this.opts.ssrc ?? null,
       jitterBufferMs: this.o.jitterBufferMs,
+      jitterEarlyRelease: this.o.earlyRelease,
       maxPacketSize: Math.max(64, this.o.maxPacketSize),
       receiverSsrc: this.o.receiverSsrc,
     });
