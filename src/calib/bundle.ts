@@ -18,8 +18,8 @@
  *    baseline;
  *  - optional Gaussian (MAP) priors per camera (`BaOptions.priors`) on the centre (C − C₀)/σ_C,
  *    the orientation log(R·R₀ᵀ)/σ_R (the rotation vector between the estimate and the prior
- *    rotation, in the same left-increment frame as ω, so one σ for all three axes) and the clock
- *    offset (b − b₀)/σ_b. Off by default. The reference camera's pose and clock are held fixed (gauge).
+ *    rotation, in the same left-increment frame as ω, so one σ for all three axes), the clock
+ *    offset (b − b₀)/σ_b and the clock drift (a − a₀)·10⁶/σ_ppm. Off by default. The reference camera's pose and clock are held fixed (gauge).
  * Linear system: H = JᵀWJ is arranged as [Hcc Hck; Hkc Hkk] with Hkk banded (bandwidth 8:
  * observations touch two consecutive knots, smoothness three); the knots are eliminated through
  * a banded Cholesky of Hkk and the reduced camera system S = Hcc − Hck·Hkk⁻¹·Hkc is solved
@@ -108,8 +108,14 @@ export interface BaPriors {
   orientationSigmaDeg?: PerCamera;
   /** σ of the clock-offset prior, milliseconds. */
   clockSigmaMs?: PerCamera;
-  /** Prior means per camera (default: the starting values passed in `cams`). */
-  toward?: ReadonlyArray<{ R: ArrayLike<number>; C: ArrayLike<number>; b: number } | undefined>;
+  /**
+   * σ of the clock-drift prior, ppm, on (a − a₀)·10⁶ with a the rate of camera_time = a·site_time
+   * + b: e.g. crystal tolerance of the camera against the reference's, when the tracks' times are
+   * written at the cameras' nominal frame rates (a₀ = 1 then).
+   */
+  driftSigmaPpm?: PerCamera;
+  /** Prior means per camera (default: the starting values passed in `cams`); a: the rate a₀ of the drift prior. */
+  toward?: ReadonlyArray<{ R?: ArrayLike<number>; C?: ArrayLike<number>; b?: number; a?: number } | undefined>;
 }
 
 function sigmaOf(p: PerCamera | undefined, i: number): number {
@@ -129,6 +135,12 @@ export interface BaReport {
   inliersPerCamera: number[];
   /** 1-σ of each camera centre (root of the trace of its 3×3 covariance; 0 when held fixed). */
   positionSigma: number[];
+  /**
+   * Formal 1-σ of each camera's clock offset (ms) and drift (ppm), from the same covariance (0 when
+   * held; NaN when it could not be computed). Assumes independent pixel errors: optimistic for
+   * labels whose errors are correlated along the track.
+   */
+  clockSigma: Array<{ offsetMs: number; driftPpm: number }>;
 }
 
 interface Guess { fx: number; fy: number; k1: number; k2: number; line: number }
@@ -258,13 +270,14 @@ export function bundleAdjust(cams: BaCamera[], traj: BaTrajectory, obs: BaObserv
   const prior = cams.map((c, i) => {
     const t = pr?.toward?.[i];
     return {
-      R: Float64Array.from(t?.R ?? c.R), C: Float64Array.from(t?.C ?? c.C), b: t?.b ?? c.b,
+      R: Float64Array.from(t?.R ?? c.R), C: Float64Array.from(t?.C ?? c.C), b: t?.b ?? c.b, a: t?.a ?? c.a,
       sC: sigmaOf(pr?.positionSigmaM, i), sR: sigmaOf(pr?.orientationSigmaDeg, i) * Math.PI / 180, sB: sigmaOf(pr?.clockSigmaMs, i) / 1000,
+      sD: sigmaOf(pr?.driftSigmaPpm, i),
     };
   });
-  /** Prior residuals of camera i (centre 3, rotation 3, clock 1; 0 where off or held). */
+  /** Prior residuals of camera i (centre 3, rotation 3, clock offset 1, drift 1; 0 where off or held). */
   const priorRes = (i: number, c: BaCamera): number[] => {
-    const p = prior[i]!, b = i * P, r = [0, 0, 0, 0, 0, 0, 0];
+    const p = prior[i]!, b = i * P, r = [0, 0, 0, 0, 0, 0, 0, 0];
     if (p.sC > 0 && free[b + I_C]) for (let k = 0; k < 3; k++) r[k] = (c.C[k]! - p.C[k]!) / p.sC;
     if (p.sR > 0 && free[b + I_W]) {
       const Rt = new Float64Array(9);
@@ -273,6 +286,7 @@ export function bundleAdjust(cams: BaCamera[], traj: BaTrajectory, obs: BaObserv
       for (let k = 0; k < 3; k++) r[3 + k] = w[k]! / p.sR;
     }
     if (p.sB > 0 && free[b + I_B]) r[6] = (c.b - p.b) / p.sB;
+    if (p.sD > 0 && free[b + I_D]) r[7] = (c.a - p.a) * 1e6 / p.sD;
     return r;
   };
   const ref = o.refCamera;
@@ -392,6 +406,7 @@ export function bundleAdjust(cams: BaCamera[], traj: BaTrajectory, obs: BaObserv
       };
       for (let k = 0; k < 3; k++) { put(b + I_C + k, r[k]!, p.sC); put(b + I_W + k, r[3 + k]!, p.sR); }
       put(b + I_B, r[6]!, p.sB);
+      put(b + I_D, r[7]!, p.sD); // drift parameter in ppm: ∂r/∂d = 1/σ_ppm
     }
     if (doLine) for (let i = 0; i < ncam; i++) {
       const b = i * P + I_L;
@@ -508,6 +523,7 @@ export function bundleAdjust(cams: BaCamera[], traj: BaTrajectory, obs: BaObserv
   // Covariance of the camera centres: σ²·(S⁻¹) of the undamped reduced system at the optimum,
   // σ² from the robust cost per degree of freedom (knots marginalised).
   const positionSigma = new Array<number>(ncam).fill(NaN);
+  const clockSigma = Array.from({ length: ncam }, () => ({ offsetMs: NaN, driftPpm: NaN }));
   linearize();
   const sys = reduce(0);
   if (sys) {
@@ -523,13 +539,18 @@ export function bundleAdjust(cams: BaCamera[], traj: BaTrajectory, obs: BaObserv
           if (r >= 0) { v += inv.get(r, r); any = true; }
         }
         positionSigma[i] = any ? Math.sqrt(Math.max(0, s2 * v)) : 0;
+        const rb = sys.freeIdx.indexOf(i * P + I_B), rd = sys.freeIdx.indexOf(i * P + I_D);
+        clockSigma[i] = {
+          offsetMs: rb >= 0 ? 1000 * Math.sqrt(Math.max(0, s2 * inv.get(rb, rb))) : 0,
+          driftPpm: rd >= 0 ? Math.sqrt(Math.max(0, s2 * inv.get(rd, rd))) : 0,
+        };
       }
     }
   }
   for (let i = 0; i < ncam; i++) Object.assign(cams[i]!, cur.cams[i]!);
   traj.X.set(cur.traj.X);
   const fin = rmsOf(cams, traj);
-  return { iterations: steps, initialCost, finalCost: cost, rmsPx: fin.rms, rmsPerCamera: fin.per, inliersPerCamera: fin.inl, positionSigma };
+  return { iterations: steps, initialCost, finalCost: cost, rmsPx: fin.rms, rmsPerCamera: fin.per, inliersPerCamera: fin.inl, positionSigma, clockSigma };
 }
 
 /** Reprojection error (px) of every observation at the given state (Infinity behind a camera). */

@@ -15,7 +15,7 @@
  * observation fixes absolute time).
  */
 import { Camera, CameraClock, orientationFromRotation, rotationFromOrientation, type ClockParams, type IntrinsicsParams, type PoseParams, type RollingShutterParams } from '../geometry/index.ts';
-import { bundleAdjust, reprojectionErrors, type BaCamera, type BaObservations, type BaTrajectory } from './bundle.ts';
+import { bundleAdjust, reprojectionErrors, type BaCamera, type BaObservations, type BaOptions, type BaPriors, type BaTrajectory } from './bundle.ts';
 import { estimateClockPair, type ClockSyncResult } from './clock-sync.ts';
 import { syncToTrajectory, trajectorySyncAccepted } from './traj-sync.ts';
 import { alignBeacon, type BeaconLog } from './beacon.ts';
@@ -63,12 +63,34 @@ export interface CalibrateOptions {
   lineTimes?: boolean;
   /** LM iterations per bundle-adjustment pass (default 60). */
   maxIterations?: number;
+  /**
+   * Gaussian prior on each camera's clock drift in every adjustment pass, σ in ppm, centred on
+   * the configured clock's drift (0 when none is configured: the track times were written at the
+   * camera's nominal frame rate and the true rate is that ± the crystal tolerance). A number
+   * applies to every camera, an object by camera id (cameras not named get none). Off by default.
+   * The reference camera's clock is held, so the σ is that of the drift relative to the
+   * reference: √2 × the per-crystal tolerance for two independent crystals.
+   */
+  driftSigmaPpm?: number | Readonly<Record<string, number>>;
+  /** Called once with the final adjustment's state (diagnostics: profile scripts re-run the adjustment from it). */
+  onAdjusted?: (state: AdjustedState) => void;
   seed?: number;
   /** Position log of the target itself (cooperative drone, GPS/RTK): anchors the result in ENU; takes precedence over approx_pose. */
   beacon?: BeaconLog;
   /** Half-width of the beacon clock-offset search, s (default 60, around the offset that overlays the first samples). */
   beaconMaxShiftS?: number;
   onProgress?: (message: string) => void;
+}
+
+/** The final bundle-adjustment problem and solution (`CalibrateOptions.onAdjusted`). */
+export interface AdjustedState {
+  /** Camera ids in the order of `cams`. */
+  ids: string[];
+  cams: BaCamera[];
+  traj: BaTrajectory;
+  obs: BaObservations;
+  /** The options of the final pass (without onIteration). */
+  options: BaOptions;
 }
 
 export interface CalibratedCamera {
@@ -81,6 +103,8 @@ export interface CalibratedCamera {
   inliers: number;
   reprojectionRmsePx: number;
   positionSigmaM: number;
+  /** Formal 1-σ of the clock (offset ms, drift ppm) from the final adjustment (independent pixel errors assumed: optimistic); absent when not calibrated. */
+  clockSigma?: { offset_ms: number; drift_ppm: number };
   /** Why a camera was left out, when it was. */
   note?: string;
 }
@@ -341,7 +365,15 @@ export function calibrate(inputs: readonly CalibCameraInput[], o: CalibrateOptio
   const maxIt = o.maxIterations ?? 60;
   const accSigma = 500 * (baseline / 100);
   const progress = (stage: string) => (it: number, rms: number) => say(`${stage}: iteration ${it + 1}, reprojection RMSE ${rms.toFixed(3)} px`);
-  let rep = bundleAdjust(baCams, traj, obs, { refCamera: refBa, scale, intrinsics: false, huberPx: huber * 4, accSigma, maxIterations: maxIt, onIteration: progress('adjust poses and clocks') });
+  /** Drift priors of the cameras in the adjustment (centred on the configured clock's rate), or none. */
+  const driftPriors = (): { priors?: BaPriors } => {
+    const d = o.driftSigmaPpm;
+    if (d === undefined) return {};
+    const sig = baIdx.map((i) => (typeof d === 'number' ? d : d[st[i]!.input.id] ?? 0));
+    if (!sig.some((v) => v > 0)) return {};
+    return { priors: { driftSigmaPpm: sig, toward: baIdx.map((i) => ({ a: st[i]!.clock.a })) } };
+  };
+  let rep = bundleAdjust(baCams, traj, obs, { refCamera: refBa, scale, intrinsics: false, huberPx: huber * 4, accSigma, maxIterations: maxIt, ...driftPriors(), onIteration: progress('adjust poses and clocks') });
   // 4b. Cameras left out so far (no pairwise clock consensus, or no PnP pose): clock against the
   // adjusted 3D path itself (DLT pairing score over offsets, syncToTrajectory), then PnP.
   let added = 0;
@@ -370,10 +402,11 @@ export function calibrate(inputs: readonly CalibCameraInput[], o: CalibrateOptio
   }
   if (added > 0) {
     obs = mkObs(obsAll);
-    rep = bundleAdjust(baCams, traj, obs, { refCamera: refBa, scale, intrinsics: false, huberPx: huber * 4, accSigma, maxIterations: maxIt, onIteration: progress('adjust poses and clocks') });
+    rep = bundleAdjust(baCams, traj, obs, { refCamera: refBa, scale, intrinsics: false, huberPx: huber * 4, accSigma, maxIterations: maxIt, ...driftPriors(), onIteration: progress('adjust poses and clocks') });
   }
   for (const [j, s] of st.entries()) if (!baIdx.includes(j) && s.note) warnings.push(`camera ${s.input.id}: ${s.note}`);
-  rep = bundleAdjust(baCams, traj, obs, { refCamera: refBa, scale, intrinsics: true, principalPoint: o.principalPoint ?? false, huberPx: huber, accSigma, maxIterations: maxIt, onIteration: progress('adjust with intrinsics') });
+  let lastOpts: BaOptions = { refCamera: refBa, scale, intrinsics: true, principalPoint: o.principalPoint ?? false, huberPx: huber, accSigma, maxIterations: maxIt, ...driftPriors() };
+  rep = bundleAdjust(baCams, traj, obs, { ...lastOpts, onIteration: progress('adjust with intrinsics') });
   const err = reprojectionErrors(baCams, traj, obs);
   const cut = Math.max(3 * huber, 4 * rep.rmsPx);
   const kept = obsAll.filter((_, m) => err[m]! <= cut);
@@ -381,10 +414,16 @@ export function calibrate(inputs: readonly CalibCameraInput[], o: CalibrateOptio
   if (kept.length < obsAll.length || lineTimes) {
     if (kept.length < obsAll.length) say(`dropped ${obsAll.length - kept.length} observations over ${cut.toFixed(1)} px`);
     obs = mkObs(kept);
-    rep = bundleAdjust(baCams, traj, obs, { refCamera: refBa, scale, intrinsics: true, principalPoint: o.principalPoint ?? false, lineTimes, huberPx: huber, accSigma, maxIterations: maxIt, onIteration: progress('final adjustment') });
+    lastOpts = { ...lastOpts, lineTimes };
+    rep = bundleAdjust(baCams, traj, obs, { ...lastOpts, onIteration: progress('final adjustment') });
     if (lineTimes) say(`line times (µs/row): ${baIdx.map((i, bi) => `${st[i]!.input.id} ${(baCams[bi]!.lineS * 1e6).toFixed(1)}`).join(', ')}`);
   }
   say(`bundle adjustment: reprojection RMSE ${rep.rmsPx.toFixed(3)} px`);
+  say(`clock drifts (ppm, formal 1-σ): ${baIdx.map((i, bi) => `${st[i]!.input.id} ${((baCams[bi]!.a - 1) * 1e6).toFixed(1)} ± ${rep.clockSigma[bi]!.driftPpm.toFixed(1)}`).join(', ')}`);
+  if (o.onAdjusted) {
+    const copy = baCams.map((c) => ({ ...c, R: Float64Array.from(c.R), C: Float64Array.from(c.C) }));
+    o.onAdjusted({ ids: baIdx.map((i) => st[i]!.input.id), cams: copy, traj: { s0: traj.s0, dt: traj.dt, X: Float64Array.from(traj.X) }, obs, options: lastOpts });
+  }
 
   // Knots seen by at least two cameras (what trajectory.csv reports and a beacon is matched to).
   const support = new Uint8Array(nk);
@@ -454,6 +493,7 @@ export function calibrate(inputs: readonly CalibCameraInput[], o: CalibrateOptio
       clock: { offset_ms: b.b * 1000, drift_ppm: (b.a - 1) * 1e6 },
       observations: nObs, inliers: rep.inliersPerCamera[bi]!, reprojectionRmsePx: rep.rmsPerCamera[bi]!,
       positionSigmaM: rep.positionSigma[bi]! * sigmaScale,
+      clockSigma: { offset_ms: rep.clockSigma[bi]!.offsetMs, drift_ppm: rep.clockSigma[bi]!.driftPpm },
     };
   });
   return { referenceCamera: R0.input.id, frame, cameras, trajectory, reprojectionRmsePx: rep.rmsPx, baIterations: rep.iterations, ...(beacon ? { beacon } : {}), warnings };

@@ -16,7 +16,7 @@ import { processIo, UsageError, type CliIo } from './io.ts';
 
 export const CALIB_USAGE = `usage: dvs calib --config site.yaml --detections DIR --out OUTDIR [--reference ID]
                  [--max-shift S] [--knot-dt S] [--beacon FILE [--beacon-max-shift S]]
-                 [--principal-point] [--quiet]
+                 [--principal-point] [--drift-sigma-ppm N | ID=N,…] [--quiet]
        dvs calib --config site.yaml --sharpness [--detections DIR] --out OUTDIR [--reference ID]
                  [--max-offset-ms N] [--max-seconds S] [--quiet]
   --config           site config: cameras with intrinsics or intrinsics_guess; approx_pose (or pose)
@@ -32,6 +32,12 @@ export const CALIB_USAGE = `usage: dvs calib --config site.yaml --detections DIR
                      offset is searched ±--beacon-max-shift, default 60 s, around the offset that
                      lines up the first samples) and takes precedence over approx_pose
   --principal-point  estimate the principal point too
+  --drift-sigma-ppm  Gaussian prior on each camera's clock drift (rate against the reference) toward
+                     its configured drift (0: the CSV times are frame number / nominal fps), σ in
+                     ppm: one number for every camera, or ID=σ,… for the cameras named (the others
+                     get none). Only for cameras whose CSV times come from a nominal crystal frame
+                     rate (two 50 ppm crystals: σ ≈ 70); not for variable-rate phones. Default: off
+                     (docs/CALIB.md: on dataset 4 the data fix the rates far tighter than this)
   --sharpness        only refine the clock offsets (poses and intrinsics as configured, clocks
                      already within tens of ms): the offsets that make the tracked target's 3D peak
                      sharpest. Evidence from the videos (file: sources: motion front end, 3D peaks,
@@ -54,13 +60,13 @@ export async function calibCommand(argv: string[], io: CliIo = processIo): Promi
       options: {
         config: { type: 'string' }, detections: { type: 'string' }, out: { type: 'string' }, reference: { type: 'string' },
         sharpness: { type: 'boolean' }, 'max-offset-ms': { type: 'string' }, 'max-seconds': { type: 'string' },
-        'max-shift': { type: 'string' }, 'knot-dt': { type: 'string' }, beacon: { type: 'string' }, 'beacon-max-shift': { type: 'string' }, 'principal-point': { type: 'boolean' }, quiet: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+        'max-shift': { type: 'string' }, 'knot-dt': { type: 'string' }, beacon: { type: 'string' }, 'beacon-max-shift': { type: 'string' }, 'principal-point': { type: 'boolean' }, 'drift-sigma-ppm': { type: 'string' }, quiet: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
       },
     });
     if (values.help) { io.stdout(CALIB_USAGE); return 0; }
     if (!values.config || !values.out) throw new UsageError('--config and --out are required');
     if (values.sharpness) {
-      for (const o of ['max-shift', 'knot-dt', 'beacon', 'beacon-max-shift', 'principal-point'] as const) if (values[o] !== undefined) throw new UsageError(`--${o} does not apply with --sharpness`);
+      for (const o of ['max-shift', 'knot-dt', 'beacon', 'beacon-max-shift', 'principal-point', 'drift-sigma-ppm'] as const) if (values[o] !== undefined) throw new UsageError(`--${o} does not apply with --sharpness`);
       const maxOffsetMs = values['max-offset-ms'] === undefined ? 100 : Number(values['max-offset-ms']);
       if (!(maxOffsetMs > 0 && maxOffsetMs <= 5000)) throw new UsageError(`--max-offset-ms must be a number of milliseconds in (0, 5000], got "${values['max-offset-ms']}"`);
       const maxSeconds = values['max-seconds'] === undefined ? undefined : Number(values['max-seconds']);
@@ -77,6 +83,7 @@ export async function calibCommand(argv: string[], io: CliIo = processIo): Promi
     if (knotDt !== undefined && !(knotDt > 0 && knotDt <= 5)) throw new UsageError(`--knot-dt must be a number of seconds in (0, 5], got "${values['knot-dt']}"`);
     const beaconShift = values['beacon-max-shift'] === undefined ? undefined : Number(values['beacon-max-shift']);
     if (beaconShift !== undefined && !(beaconShift > 0)) throw new UsageError(`--beacon-max-shift must be a positive number of seconds, got "${values['beacon-max-shift']}"`);
+    const driftSigma = values['drift-sigma-ppm'] === undefined ? undefined : parseDriftSigma(values['drift-sigma-ppm']);
     let beacon: ReturnType<typeof parseBeaconCsv> | undefined;
     if (values.beacon !== undefined) {
       let text: string;
@@ -101,9 +108,13 @@ export async function calibCommand(argv: string[], io: CliIo = processIo): Promi
       say(`camera ${c.id}: ${track.t.length} samples`);
     }
     if (inputs.length < 2) throw new CalibInputError(`need tracks of at least two cameras in ${dir}, found ${inputs.length}`);
+    if (driftSigma !== undefined && typeof driftSigma !== 'number') {
+      for (const id of Object.keys(driftSigma)) if (!inputs.some((c) => c.id === id)) throw new UsageError(`--drift-sigma-ppm: no camera "${id}" among the calibrated cameras (${inputs.map((c) => c.id).join(', ')})`);
+    }
 
     const result = calibrate(inputs, {
       maxShiftS: maxShift, ...(beacon ? { beacon } : {}), ...(beaconShift !== undefined ? { beaconMaxShiftS: beaconShift } : {}), ...(knotDt !== undefined ? { knotDtS: knotDt } : {}), principalPoint: values['principal-point'] ?? false,
+      ...(driftSigma !== undefined ? { driftSigmaPpm: driftSigma } : {}),
       ...(values.reference !== undefined ? { referenceCamera: values.reference } : {}),
       onProgress: say,
     });
@@ -137,6 +148,7 @@ export async function calibCommand(argv: string[], io: CliIo = processIo): Promi
         inliers: c.inliers,
         observations: c.observations,
         clock: c.clock,
+        ...(c.clockSigma ? { clock_sigma: c.clockSigma } : {}),
         position_sigma_m: c.positionSigmaM,
         pose: c.pose,
         intrinsics: c.intrinsics,
@@ -163,6 +175,24 @@ export async function calibCommand(argv: string[], io: CliIo = processIo): Promi
     io.stderr(`dvs calib: ${(e as Error).message}\n`);
     return 1;
   }
+}
+
+/** `--drift-sigma-ppm`: a number of ppm (every camera) or ID=σ,… (the cameras named). */
+function parseDriftSigma(v: string): number | Record<string, number> {
+  const num = (x: string): number => {
+    const n = Number(x);
+    if (x.trim() === '' || !(Number.isFinite(n) && n >= 0)) throw new UsageError(`--drift-sigma-ppm: "${x}" is not a number of ppm ≥ 0 (0 = no prior)`);
+    return n;
+  };
+  if (!v.includes('=')) return num(v);
+  const out: Record<string, number> = {};
+  for (const e of v.split(',')) {
+    const i = e.indexOf('=');
+    const id = e.slice(0, i).trim();
+    if (i < 1 || id === '') throw new UsageError(`--drift-sigma-ppm: "${e}" is not ID=σ`);
+    out[id] = num(e.slice(i + 1));
+  }
+  return out;
 }
 
 /** A `file:` source relative to the config's folder, re-pointed so it resolves from outDir. */
