@@ -23,7 +23,7 @@
 import { Worker } from 'node:worker_threads';
 import { MediaError } from '../media/errors.ts';
 import type { MediaFrame } from '../media/frame.ts';
-import type { LiveStreamHandle } from '../media/manager/manager.ts';
+import { carryMetrics, type LiveStreamHandle } from '../media/manager/manager.ts';
 import { LiveStream, type LiveStreamEvent, type LiveStreamMetrics, type LiveStreamOptions } from '../media/stream/live.ts';
 
 /** LiveStream options that cross the thread boundary (no functions, no allocator object). */
@@ -283,6 +283,9 @@ export class RemoteLiveStream implements LiveStreamHandle {
   readonly description: string;
   readonly wire: WireStreamOptions;
   private cached: LiveStreamMetrics;
+  /** Metrics before the lane's worker died (its stream object died with it); null when none. */
+  private base: LiveStreamMetrics | null = null;
+  private readonly initial: LiveStreamMetrics;
   private closed = false;
 
   constructor(private readonly lane: LaneWorker, readonly key: number, private readonly opts: LiveStreamOptions) {
@@ -290,7 +293,7 @@ export class RemoteLiveStream implements LiveStreamHandle {
     const probe = new LiveStream({ ...opts, onFrame: undefined, onEvent: undefined });
     this.id = probe.id;
     this.description = probe.description;
-    this.cached = probe.metrics();
+    this.cached = this.initial = probe.metrics();
     const { ports, clock: _clock, onFrame: _f, onEvent: _e, ...rest } = opts;
     this.wire = { ...rest, portAllocator: ports ? { range: ports.range, bindAddress: ports.bindAddress } : null };
     lane.attach(this);
@@ -328,7 +331,7 @@ export class RemoteLiveStream implements LiveStreamHandle {
   }
 
   metrics(): LiveStreamMetrics {
-    return this.cached;
+    return carryMetrics(this.base, this.cached);
   }
 
   // ------------------------------------------------------------------ from the lane
@@ -349,7 +352,9 @@ export class RemoteLiveStream implements LiveStreamHandle {
   workerLost(message: string): void {
     const was = this.cached.state;
     if (this.closed) return;
-    this.cached = { ...this.cached, state: 'idle' };
+    // The worker's stream object is gone; a fresh one starts from zero: keep the totals so far.
+    this.base = carryMetrics(this.base, this.cached);
+    this.cached = { ...this.initial, state: 'idle' };
     if (CONNECTED.has(was)) this.opts.onEvent?.({ type: 'lost', id: this.id, reason: 'transport', message, atMs: performance.now() });
   }
 }

@@ -145,6 +145,7 @@ test('frames cross the lane threads whole, in order, stamped on the main thread 
 test('rebalance moves a stream to the other lane; it stays active and flowing, the others lose nothing', async (t) => {
   const before = got.map((g) => g.length);
   const statesBefore = states.length;
+  const packetsBefore = server.snapshot('c2').metrics.packets_received;
   // Weighted: c0 high (3), the others low (1): c0 alone on one lane, c1–c3 together on the other.
   const r = server.rebalance('weighted');
   assert.deepEqual(r.moved, [{ id: 'c2', from: 0, to: 1 }]);
@@ -159,12 +160,15 @@ test('rebalance moves a stream to the other lane; it stays active and flowing, t
   const changes = states.slice(statesBefore);
   assert.deepEqual(changes, [], 'no state change for a move');
   assert.equal(server.snapshot('c2').state, 'active');
+  // Cumulative counters carry on across the move.
+  assert.ok(server.snapshot('c2').metrics.packets_received > packetsBefore, `${server.snapshot('c2').metrics.packets_received} packets after the move, ${packetsBefore} before`);
 });
 
 test('a lane thread that dies: its streams reconnect on a fresh thread; the other lane is untouched', async (t) => {
   const lane = server.lane('c0'); // c0 alone on its lane since the rebalance
   const before = got.map((g) => g.length);
   const statesBefore = states.length;
+  const packetsBefore = server.snapshot('c0').metrics.packets_received;
   server.pool!.crashForTest(lane);
   assert.ok(await until(() => states.slice(statesBefore).some((s) => s.id === 'c0' && s.to === 'reconnecting'), 3000), 'c0 went reconnecting');
   assert.ok(await until(() => server.snapshot('c0').state === 'active' && got[0]!.length > before[0]! + 15, 5000), `c0 back: ${server.snapshot('c0').state}`);
@@ -178,6 +182,7 @@ test('a lane thread that dies: its streams reconnect on a fresh thread; the othe
   assert.equal(th.restarts, 1);
   assert.equal(th.running, true);
   assert.match(th.last_error ?? '', /crash requested/);
+  assert.ok(server.snapshot('c0').metrics.packets_received > packetsBefore, 'cumulative counters carry on across the restart');
 });
 
 test("laneMode 'inline': the same stream runs on the main thread, lanes are accounting only", async () => {

@@ -126,6 +126,8 @@ interface Entry {
   /** Bumped per connection attempt: one lost/failed outcome per attempt. */
   token: number;
   timer: Timer;
+  /** Cumulative metrics of the stream objects this entry had before a relocation (null: none). */
+  carried: LiveStreamMetrics | null;
 }
 
 const RUNNING: ReadonlySet<StreamState> = new Set(['connecting', 'active', 'reconnecting', 'failed']);
@@ -181,7 +183,7 @@ export class StreamManager {
     if (start) this.checkCapacity(def.id);
     const e: Entry = {
       def, stream: null as unknown as LiveStreamHandle, state: 'idle', since: this.clock.now(), activeSince: null,
-      attempt: 0, reconnects: 0, lastError: null, run: 0, token: 0, timer: null as unknown as Timer,
+      attempt: 0, reconnects: 0, lastError: null, run: 0, token: 0, timer: null as unknown as Timer, carried: null,
     };
     e.stream = this.newStream(e);
     this.reservePorts(def, true);
@@ -245,6 +247,7 @@ export class StreamManager {
     this.reservePorts(e.def, false);
     e.def = next;
     this.reservePorts(next, true);
+    e.carried = null;
     e.stream = this.newStream(e);
     if (wasRunning) this.begin(e);
     return this.snapshot(e);
@@ -268,6 +271,7 @@ export class StreamManager {
     await old.disconnect();
     await old.close();
     if (this.closed || e.stream !== old || this.entries.get(id) !== e) return this.snapshot(e); // closed, reconfigured or removed meanwhile
+    e.carried = carryMetrics(e.carried, old.metrics());
     e.stream = this.newStream(e);
     if (wasRunning) {
       if (due !== Infinity) {
@@ -414,7 +418,7 @@ export class StreamManager {
   }
 
   private snapshot(e: Entry): StreamSnapshot {
-    const m = e.stream.metrics();
+    const m = carryMetrics(e.carried, e.stream.metrics());
     return {
       id: e.def.id, state: e.state, source: e.stream.description, kind: e.def.source.kind, codec: m.codec,
       priority: e.def.priority ?? 'medium', metrics: m, reconnect_count: e.reconnects, attempt: e.attempt,
@@ -447,4 +451,43 @@ export class StreamManager {
       }
     }
   }
+}
+
+/**
+ * A stream's metrics across a change of stream object (a move to another lane): the cumulative
+ * counters of `prev` (the earlier objects, already summed) added to `cur`'s, the cumulative rates
+ * recomputed from the sums; windowed figures, state and latest values are `cur`'s (its last
+ * packet/frame/sender report and resolution until it has its own).
+ */
+export function carryMetrics(prev: LiveStreamMetrics | null, cur: LiveStreamMetrics): LiveStreamMetrics {
+  if (!prev) return cur;
+  const lost = prev.packets_lost + cur.packets_lost;
+  const received = prev.packets_received + cur.packets_received;
+  const delivered = prev.frames_delivered + cur.frames_delivered;
+  const dropped = prev.frames_dropped + cur.frames_dropped;
+  const sum = <T extends Record<string, number>>(a: T, b: T): T => {
+    const o = { ...b };
+    for (const k of Object.keys(a) as Array<keyof T>) o[k] = ((a[k] ?? 0) + (b[k] ?? 0)) as T[keyof T];
+    return o;
+  };
+  return {
+    ...cur,
+    packets_received: received,
+    packets_lost: lost,
+    packet_loss_rate_cumulative: received + lost > 0 ? lost / (received + lost) : 0,
+    frames_delivered: delivered,
+    frames_dropped: dropped,
+    frame_drop_rate_cumulative: delivered + dropped > 0 ? dropped / (delivered + dropped) : 0,
+    resolution: cur.resolution ?? prev.resolution,
+    codec: cur.codec ?? prev.codec,
+    resolution_changes: prev.resolution_changes + cur.resolution_changes,
+    codec_switches: prev.codec_switches + cur.codec_switches,
+    last_sender_report: cur.last_sender_report ?? prev.last_sender_report,
+    keyframe_requests: prev.keyframe_requests + cur.keyframe_requests,
+    transport: sum(prev.transport as unknown as Record<string, number>, cur.transport as unknown as Record<string, number>) as unknown as LiveStreamMetrics['transport'],
+    rejected: sum(prev.rejected, cur.rejected),
+    last_packet_ms: cur.last_packet_ms ?? prev.last_packet_ms,
+    last_frame_ms: cur.last_frame_ms ?? prev.last_frame_ms,
+    busy_ms: prev.busy_ms + cur.busy_ms,
+  };
 }
