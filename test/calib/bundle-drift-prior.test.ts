@@ -12,25 +12,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { bundleAdjust, type BaCamera, type BaObservations, type BaPriors, type BaReport } from '../../src/calib/bundle.ts';
+import { lookAtRotation } from './synthetic.ts';
 import { Rng } from '../../src/util/rng.ts';
 
 const F = 1000, W = 640, H = 480, FPS = 15, T = 120;
 
-/** World→camera rotation looking from C at T (rows: right, down, forward; z up). */
-function lookAt(C: number[], Tg: number[]): Float64Array {
-  const f = [Tg[0]! - C[0]!, Tg[1]! - C[1]!, Tg[2]! - C[2]!];
-  const n = Math.hypot(f[0]!, f[1]!, f[2]!);
-  const z = f.map((x) => x / n);
-  let r = [z[1]!, -z[0]!, 0];
-  const rn = Math.hypot(r[0]!, r[1]!);
-  r = r.map((x) => x / rn);
-  const d = [z[1]! * r[2]! - z[2]! * r[1]!, z[2]! * r[0]! - z[0]! * r[2]!, z[0]! * r[1]! - z[1]! * r[0]!];
-  return Float64Array.from([...r, ...d, ...z]);
-}
 
 function cam(C: number[], b: number, ppm: number): BaCamera {
   return {
-    R: lookAt(C, [0, 0, 100]), C: Float64Array.from(C), fx: F, fy: F, cx: W / 2, cy: H / 2,
+    R: lookAtRotation(C, [0, 0, 100]), C: Float64Array.from(C), fx: F, fy: F, cx: W / 2, cy: H / 2,
     k1: 0, k2: 0, k3: 0, p1: 0, p2: 0, a: 1 + ppm * 1e-6, b, lineS: 0, rsUp: false, height: H,
   };
 }

@@ -6,14 +6,14 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { main } from '../../src/cli/main.ts';
 import { loadSiteConfig } from '../../src/config/index.ts';
 import { Camera } from '../../src/geometry/index.ts';
 import { tmpDir } from '../helpers/tmp.ts';
-import { observe, rig } from './synthetic.ts';
+import { rig, writeRigTrackCsvs } from './synthetic.ts';
 
 function capture(): { io: { stdout: (s: string) => void; stderr: (s: string) => void }; out: string[]; err: string[] } {
   const out: string[] = [], err: string[] = [];
@@ -34,14 +34,7 @@ function writeSite(dir: string): string {
   });
   const doc = { site: { origin: { lat: 47, lon: 8, alt_m: 400 }, volume: { min: [-500, -500, 0], max: [1000, 1000, 300], voxel_m: 4 } }, cameras };
   writeFileSync(join(dir, 'site.yaml'), stringify(doc));
-  const det = join(dir, 'det');
-  mkdirSync(det, { recursive: true });
-  cams.forEach((c, i) => {
-    const tr = observe(c, 100, 180, 0.4, 50 + i);
-    const lines = ['t,x,y'];
-    for (let k = 0; k < tr.t.length; k++) lines.push(`${tr.t[k]!.toFixed(6)},${tr.x[k]!.toFixed(3)},${tr.y[k]!.toFixed(3)}`);
-    writeFileSync(join(det, `${c.params.id}.csv`), lines.join('\n') + '\n');
-  });
+  writeRigTrackCsvs(dir, cams);
   return join(dir, 'site.yaml');
 }
 

@@ -1,6 +1,8 @@
 /** Synthetic two-view and multi-view scenes with known geometry for the calibration tests. */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Rng } from '../../src/util/rng.ts';
-import { axisAngleToMatrix } from '../../src/geometry/index.ts';
+import { axisAngleToMatrix, mat3Mul, orientationFromRotation, rotationFromOrientation } from '../../src/geometry/index.ts';
 
 export interface Scene {
   R: Float64Array;
@@ -132,4 +134,54 @@ export function observe(rc: RigCamera, s0: number, s1: number, sigma: number, se
     t.push(tc); x.push(o[0]! + sigma * rng.normal()); y.push(o[1]! + sigma * rng.normal());
   }
   return { id: rc.params.id, t: Float64Array.from(t), x: Float64Array.from(x), y: Float64Array.from(y) };
+}
+
+/** World→camera rotation looking from C at T (rows: right, down, forward; z up in the world). */
+export function lookAtRotation(C: number[], T: number[]): Float64Array {
+  const f = [T[0]! - C[0]!, T[1]! - C[1]!, T[2]! - C[2]!];
+  const n = Math.hypot(f[0]!, f[1]!, f[2]!);
+  const z = f.map((x) => x / n);
+  let r = [z[1]!, -z[0]!, 0];
+  const rn = Math.hypot(r[0]!, r[1]!);
+  r = r.map((x) => x / rn);
+  const d = [z[1]! * r[2]! - z[2]! * r[1]!, z[2]! * r[0]! - z[0]! * r[2]!, z[0]! * r[1]! - z[1]! * r[0]!];
+  return Float64Array.from([...r, ...d, ...z]);
+}
+
+/**
+ * The rig's cameras as a site would claim them: each centre moved `posM` in a random direction,
+ * rotated `deg` about a random axis, focal lengths scaled by 1 + fRel, clock offsets shifted by
+ * ±clockMs·(0.6 + 0.2·i) (camera 0's clock kept). `keepFirst` leaves camera 0 exact (its draws
+ * are still made, so the others come out the same).
+ */
+export function perturbedRig(cams: RigCamera[], seed: number, posM: number, deg: number, fRel: number, clockMs: number, keepFirst = false): CameraParams[] {
+  const rng = new Rng(seed);
+  return cams.map((c, i) => {
+    const p = c.params;
+    const d = rng.unitVector(), ax = rng.unitVector();
+    if (keepFirst && i === 0) return p;
+    const R = mat3Mul(rotationFromOrientation(p.pose), axisAngleToMatrix(ax[0], ax[1], ax[2], (deg * Math.PI) / 180));
+    return {
+      ...p,
+      pose: { enu: [0, 1, 2].map((k) => p.pose.enu[k]! + posM * d[k]!), ...orientationFromRotation(R) },
+      intrinsics: { ...p.intrinsics, fx: p.intrinsics.fx * (1 + fRel), fy: p.intrinsics.fy * (1 + fRel) },
+      clock: { offset_ms: p.clock!.offset_ms + (i === 0 ? 0 : (i % 2 ? 1 : -1) * clockMs * (0.6 + 0.2 * i)), drift_ppm: p.clock!.drift_ppm },
+    };
+  });
+}
+
+/**
+ * CONTRACTS §7 track CSVs (t,x,y) of the rig's cameras watching the target from 100 to 180 s
+ * (0.4 px noise, seed 50 + camera index) in `dir`/det; returns that folder.
+ */
+export function writeRigTrackCsvs(dir: string, cams: RigCamera[]): string {
+  const det = join(dir, 'det');
+  mkdirSync(det, { recursive: true });
+  cams.forEach((c, i) => {
+    const tr = observe(c, 100, 180, 0.4, 50 + i);
+    const lines = ['t,x,y'];
+    for (let k = 0; k < tr.t.length; k++) lines.push(`${tr.t[k]!.toFixed(6)},${tr.x[k]!.toFixed(3)},${tr.y[k]!.toFixed(3)}`);
+    writeFileSync(join(det, `${c.params.id}.csv`), lines.join('\n') + '\n');
+  });
+  return det;
 }

@@ -9,37 +9,19 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Camera, axisAngleToMatrix, mat3Mul, orientationFromRotation, rotationFromOrientation, type CameraParams } from '../../src/geometry/index.ts';
+import { Camera, type CameraParams } from '../../src/geometry/index.ts';
 import { DetectCalibration, type OnlineRefinerOptions } from '../../src/calib/online/index.ts';
 import { Detector, type Detection } from '../../src/pipeline/detector.ts';
 import { TrackStage } from '../../src/pipeline/tracks.ts';
 import type { SiteCamera } from '../../src/pipeline/cameras.ts';
 import type { PixelList } from '../../src/preprocess/index.ts';
 import { applySimilarity, umeyama } from '../../src/calib/solvers/index.ts';
-import { Rng } from '../../src/util/rng.ts';
-import { rig, targetPath, type RigCamera } from '../calib/synthetic.ts';
+import { rig, targetPath, type RigCamera, perturbedRig } from '../calib/synthetic.ts';
 import { tmpDir } from '../helpers/tmp.ts';
 
 const path2 = (s: number): [number, number, number] => { const p = targetPath(s + 37); return [p[0] - 40, p[1] + 35, p[2] + 12]; };
 const PATHS = [targetPath, path2];
 
-/** Claimed cameras: the truth moved `posM` in a seeded direction, turned `deg`, f × (1 + fRel), clocks of cameras 1–3 off by ±clockMs·(0.6 + 0.2 i). */
-function perturbed(cams: RigCamera[], seed: number, posM: number, deg: number, fRel: number, clockMs: number, keepFirst = false): CameraParams[] {
-  // The same draws with or without keepFirst (camera 0 then keeps its true parameters).
-  const rng = new Rng(seed);
-  return cams.map((c, i) => {
-    const p = c.params;
-    const d = rng.unitVector(), ax = rng.unitVector();
-    if (keepFirst && i === 0) return p;
-    const R = mat3Mul(rotationFromOrientation(p.pose), axisAngleToMatrix(ax[0], ax[1], ax[2], (deg * Math.PI) / 180));
-    return {
-      ...p,
-      pose: { enu: [0, 1, 2].map((k) => p.pose.enu[k]! + posM * d[k]!), ...orientationFromRotation(R) },
-      intrinsics: { ...p.intrinsics, fx: p.intrinsics.fx * (1 + fRel), fy: p.intrinsics.fy * (1 + fRel) },
-      clock: { offset_ms: p.clock!.offset_ms + (i === 0 ? 0 : (i % 2 ? 1 : -1) * clockMs * (0.6 + 0.2 * i)), drift_ppm: p.clock!.drift_ppm },
-    };
-  });
-}
 
 interface Frame { cam: number; tau: number; cast: PixelList }
 
@@ -174,7 +156,7 @@ function compare(t: { after: (fn: () => void) => void }, start: CameraParams[], 
   const r = {
     on, off,
     before: span(on.dets, S0, first), after: span(on.dets, last + 1, S1 + 1), control: span(off.dets, last + 1, S1 + 1),
-    floor: floor ? span(run(perturbed(cams, 5, 0, 0, 0, 0), cams, S0, S1, tmpDir(t), false, OPTS).dets, last + 1, S1 + 1) : null,
+    floor: floor ? span(run(perturbedRig(cams, 5, 0, 0, 0, 0), cams, S0, S1, tmpDir(t), false, OPTS).dets, last + 1, S1 + 1) : null,
   };
   const f = (e: { abs: number[]; sim: number[] }) => `${median(e.abs).toFixed(2)} m / ${median(e.sim).toFixed(2)} m (${e.abs.length})`;
   console.log(`${label}: versions ${on.adopted.join(', ')} adopted at t ${on.adoptedAt.map((x) => x.toFixed(2)).join(', ')} (final version ${on.version}); ` +
@@ -190,7 +172,7 @@ function compare(t: { after: (fn: () => void) => void }, start: CameraParams[], 
 test('adoption, reference camera surveyed and the others claimed off: detections come closer to the true positions', (t) => {
   const cams = rig();
   // Camera c1 (the reference) exact; c2–c4 claimed 0.5 m and 0.2° off, f +1.5 %, clocks +24 / −30 / +36 ms.
-  const r = compare(t, perturbed(cams, 5, 0.5, 0.2, 0.015, 30, true), cams, 'adopt (c1 exact)', true);
+  const r = compare(t, perturbedRig(cams, 5, 0.5, 0.2, 0.015, 30, true), cams, 'adopt (c1 exact)', true);
   const m = (xs: number[]) => median(xs);
   assert.ok(m(r.after.abs) < 0.7 * m(r.control.abs), `absolute: after ${m(r.after.abs)} m vs the same span unadopted ${m(r.control.abs)} m`);
   assert.ok(m(r.after.abs) < 0.8 * m(r.before.abs), `absolute: after ${m(r.after.abs)} m vs before ${m(r.before.abs)} m`);
@@ -202,7 +184,7 @@ test('adoption, every camera claimed off: geometry as good as the truth\'s up to
   // Every camera claimed 1 m and 0.2° off, f +1.5 %, clocks of c2–c4 ±24–36 ms. The refined
   // frame is fixed by the claims (gauge 'reference': c1's claimed pose and its claimed distance
   // to the farthest camera), ~0.2° and 0.7 % from the truth: nothing in the images can fix that.
-  const r = compare(t, perturbed(cams, 5, 1.0, 0.2, 0.015, 30), cams, 'adopt (all off)');
+  const r = compare(t, perturbedRig(cams, 5, 1.0, 0.2, 0.015, 30), cams, 'adopt (all off)');
   const m = (xs: number[]) => median(xs);
   assert.ok(m(r.after.sim) < 0.75 * m(r.control.sim), `after a similarity: ${m(r.after.sim)} m vs unadopted ${m(r.control.sim)} m`);
   assert.ok(m(r.after.sim) < 0.45, `after a similarity: ${m(r.after.sim)} m (the true calibration: ~0.33 m)`);

@@ -7,7 +7,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Camera, axisAngleToMatrix, mat3Mul, orientationFromRotation, rotationFromOrientation, type CameraParams } from '../../src/geometry/index.ts';
+import { Camera, type CameraParams } from '../../src/geometry/index.ts';
 import { umeyama, applySimilarity } from '../../src/calib/solvers/index.ts';
 import { parseSiteConfig } from '../../src/config/index.ts';
 import { LiveCalibHost } from '../../src/pipeline/live-calib.ts';
@@ -17,25 +17,11 @@ import { cameraParamsOf } from '../../src/calib/online/index.ts';
 import { buildApi, MediaServer, type MediaServerOptions } from '../../src/server/index.ts';
 import { onlineCalibration, type OnlineCalibrationView } from '../../src/server/calibration.ts';
 import { Rng } from '../../src/util/rng.ts';
-import { observe, rig, targetPath, type RigCamera } from '../calib/synthetic.ts';
+import { observe, rig, targetPath, type RigCamera, perturbedRig } from '../calib/synthetic.ts';
 import { freeUdpPair, openWs, siteYaml, until as untilTrue } from '../server/helpers.ts';
 
 const path2 = (s: number): [number, number, number] => { const p = targetPath(s + 37); return [p[0] - 40, p[1] + 35, p[2] + 12]; };
 
-function perturbed(cams: RigCamera[], seed: number, posM: number, deg: number, fRel: number, clockMs: number): CameraParams[] {
-  const rng = new Rng(seed);
-  return cams.map((c, i) => {
-    const p = c.params;
-    const d = rng.unitVector(), ax = rng.unitVector();
-    const R = mat3Mul(rotationFromOrientation(p.pose), axisAngleToMatrix(ax[0], ax[1], ax[2], (deg * Math.PI) / 180));
-    return {
-      ...p,
-      pose: { enu: [0, 1, 2].map((k) => p.pose.enu[k]! + posM * d[k]!), ...orientationFromRotation(R) },
-      intrinsics: { ...p.intrinsics, fx: p.intrinsics.fx * (1 + fRel), fy: p.intrinsics.fy * (1 + fRel) },
-      clock: { offset_ms: p.clock!.offset_ms + (i === 0 ? 0 : (i % 2 ? 1 : -1) * clockMs * (0.6 + 0.2 * i)), drift_ppm: p.clock!.drift_ppm },
-    };
-  });
-}
 
 interface Errors { posM: number; fPct: number; clockMs: number }
 type Cal = { id: string; intrinsics: { fx: number } | null; pose: { enu: number[] } | null; clock: { offset_ms: number } };
@@ -92,7 +78,7 @@ async function serverFor(start: CameraParams[], pipeline: MediaServerOptions['pi
 test('worker-hosted refiner: an accepted version closer to the truth, served by GET /api/v1/calibration', async () => {
   const cams = rig();
   const truth = cams.map((c) => new Camera(c.params));
-  const start = perturbed(cams, 5, 1.5, 0.4, 0.03, 30);
+  const start = perturbedRig(cams, 5, 1.5, 0.4, 0.03, 30);
   const host = new LiveCalibHost(start, { windowS: 20, memoryS: 30, everyS: 5 });
   const srv = await serverFor(start);
   srv.start();
@@ -192,7 +178,7 @@ const until = async (what: string, ok: () => boolean, ms = 30000): Promise<void>
 test('a crashed worker is restarted after a backoff and resumes from the last snapshot; past maxRestarts it stays crashed', async () => {
   const cams = rig();
   const truth = cams.map((c) => new Camera(c.params));
-  const start = perturbed(cams, 5, 1.5, 0.4, 0.03, 30);
+  const start = perturbedRig(cams, 5, 1.5, 0.4, 0.03, 30);
   const host = new LiveCalibHost(start, { windowS: 20, memoryS: 30, everyS: 5, maxRestarts: 2, restartBackoffMs: 100 });
   const srv = await serverFor(start);
   srv.start();
@@ -250,7 +236,7 @@ test('a crashed worker is restarted after a backoff and resumes from the last sn
 test('LivePipeline calibAdopt: an accepted version reaches the detector at the next frame group, and that group is re-timed with the adopted clocks', async () => {
   const cams = rig();
   const truth = cams.map((c) => new Camera(c.params));
-  const start = perturbed(cams, 5, 1.5, 0.4, 0.03, 30);
+  const start = perturbedRig(cams, 5, 1.5, 0.4, 0.03, 30);
   const srv = await serverFor(start);
   const adoptedEvents: Array<[number, number]> = [];
   const pipe = new LivePipeline(srv, { calibAdopt: true, calibOnline: { windowS: 20, memoryS: 30, everyS: 5 }, epochUnixMs: 0, onCalibAdopted: (v, t) => adoptedEvents.push([v, t]) });
@@ -304,7 +290,7 @@ test('LivePipeline calibAdopt: an accepted version reaches the detector at the n
 
 test("the server's own pipeline: accepted and adopted versions are 'calibration' events, pushed on /ws/stream-health", async () => {
   const cams = rig();
-  const start = perturbed(cams, 5, 1.5, 0.4, 0.03, 30);
+  const start = perturbedRig(cams, 5, 1.5, 0.4, 0.03, 30);
   const srv = await serverFor(start, { calibAdopt: true, calibOnline: { windowS: 20, memoryS: 30, everyS: 5 }, epochUnixMs: 0 });
   const events: Array<Record<string, unknown>> = [];
   srv.on('calibration', (e) => events.push({ ...e }));
