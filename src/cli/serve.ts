@@ -52,18 +52,15 @@ export async function serveCommand(argv: string[], io: CliIo = processIo, contro
     if (live.length === 0) io.stderr('dvs serve: no live camera (rtsp://, rtp://, tcp://) in the config; serving the API with no streams\n');
 
     const adopt = values['calib-adopt'] ?? false;
-    const calibOnline = values['calib-online'] || adopt ? {
-      calibOnline: true,
-      calibAdopt: adopt,
-      onCalibRecord: (r: { kind: string; version: number; t: number | null; rmse_before_px?: number; rmse_after_px?: number; model?: string; reason?: string }) => {
-        if (r.kind === 'accepted') io.stdout(`${new Date().toISOString()} calibration online-${r.version} accepted at t ${r.t?.toFixed(1)} s: held-out ${r.rmse_before_px} → ${r.rmse_after_px} px (${r.model ?? ''})${adopt ? '; detection switches to it at the next frame group' : ''}\n`);
-      },
-    } : null;
+    const calibOnline = values['calib-online'] || adopt ? { calibOnline: true, calibAdopt: adopt } : null;
     const srv = new MediaServer(cfg, { ...(lanes !== undefined ? { lanes } : {}), ...(values['no-detect'] ? { pipeline: false } : {}), ...(calibOnline ? { pipeline: calibOnline } : {}) });
     server = srv;
     srv.on('state', (e) => io.stdout(`${new Date(e.at).toISOString()} ${e.id} ${e.from} → ${e.to}${e.attempt > 0 && e.to !== 'active' ? ` (attempt ${e.attempt})` : ''}${e.reason ? `: ${e.reason}` : ''}\n`));
     srv.on('degraded', (a) => io.stdout(`${new Date(a.at).toISOString()} ${a.streamId} health degraded (score ${a.score.toFixed(0)}, worst ${a.worst ?? '?'})\n`));
     srv.on('recovered', (a) => io.stdout(`${new Date(a.at).toISOString()} ${a.streamId} health recovered (score ${a.score.toFixed(0)})\n`));
+    srv.on('calibration', (c) => io.stdout(c.event === 'accepted'
+      ? `${new Date(c.at).toISOString()} calibration online-${c.version} accepted at t ${c.t?.toFixed(1)} s: held-out ${c.rmse_before_px} → ${c.rmse_after_px} px (${c.model ?? ''})${adopt ? '; detection switches to it at the next frame group' : ''}\n`
+      : `${new Date(c.at).toISOString()} calibration online-${c.version} in use for detection from t ${c.t?.toFixed(1)} s\n`));
     srv.start();
     const calibHost = srv.pipeline?.calib ?? null;
     const app = await buildApi(srv, calibHost ? { calibration: onlineCalibration(srv.config, srv.startedAtMs ?? Date.now(), calibHost) } : {});

@@ -113,9 +113,9 @@ export async function runOfflineDetect(cfg: SiteConfig, outDir: string, opts: Of
   });
   const lanes: Lane[] = [];
   // After an adoption, a frame's site time is its camera time through the adopted clock (the
-  // sources time frames with the configured one). Without one, the sources' times stand as they are.
-  const siteTimeOf = (camIndex: number, cameraTime: number, given: number) => (detector.calibrationChanges > 0 ? detector.camera(camIndex).clock.siteTime(cameraTime) : given);
-  const retime = (f: { camIndex: number; cameraTime: number; siteTime: number }) => { f.siteTime = siteTimeOf(f.camIndex, f.cameraTime, f.siteTime); };
+  // sources time frames with the configured one). The merge loop re-times the heads before it
+  // picks one; the geometry changes only inside a push (at a fusion tick), after that.
+  const retime = (f: TimedFrame) => { f.siteTime = detector.camera(f.camIndex).clock.siteTime(f.cameraTime); };
   if (useWorkers) {
     // Half a second of frames ahead (at least 4): a worker measures the signatures of the tracks as
     // the main thread last sent them, and measureTracks skips a track more than 1 s older than
@@ -129,7 +129,6 @@ export async function runOfflineDetect(cfg: SiteConfig, outDir: string, opts: Of
         apply: () => {
           const f = head!;
           stage.addSignatures(f.signatures);
-          retime(f);
           const dets = detector.pushCast(f.camIndex, f.cameraTime, f.siteTime, f.cast, f.cast, f.motionPixels);
           online?.frame(f.camIndex, f.cameraTime, f.siteTime, detector.lastCast(f.camIndex), stage.liveTracks());
           return dets;
@@ -145,7 +144,6 @@ export async function runOfflineDetect(cfg: SiteConfig, outDir: string, opts: Of
         read: async () => (head = await src.read()),
         apply: () => {
           const f = head!;
-          retime(f);
           const dets = detector.push(f);
           stage.observe(detector.camera(c.index), f.siteTime, detector.frameView(f.camIndex), detector.lastCast(f.camIndex), detector.backgroundView(f.camIndex));
           online?.frame(f.camIndex, f.cameraTime, f.siteTime, detector.lastCast(f.camIndex), stage.liveTracks());

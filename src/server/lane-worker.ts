@@ -137,8 +137,7 @@ port.on('message', (m: ToLane) => {
         const slot = slots.get(m.key);
         if (!slot) throw new Error(`ingest lane ${data.lane}: no stream ${m.key}`);
         if (slot.stream.metrics().state === 'idle') slot.dropping = false;
-        const a = m.reserved.length > 0 || allocators.size > 0 ? [...allocators.values()] : [];
-        for (const al of a) al.setReserved(m.reserved);
+        for (const al of allocators.values()) al.setReserved(m.reserved); // the main thread's reservations, as of now
         await slot.stream.connect();
       });
       break;

@@ -174,8 +174,6 @@ export class MediaServer extends TypedEmitter<MediaServerEvents> implements Live
   readonly pool: LanePool | null;
   /** Rebalance moves in progress, by stream id. */
   private readonly moving = new Map<string, Promise<void>>();
-  /** Streams whose next receiver session comes from a move, not from the sender: keep their sync state. */
-  private readonly relocated = new Set<string>();
   /** The live detection pipeline once started (null when not attached; see pipelineState). */
   pipeline: LivePipeline | null = null;
   pipelineState: PipelineState = { enabled: false, reason: 'not started' };
@@ -392,14 +390,10 @@ export class MediaServer extends TypedEmitter<MediaServerEvents> implements Live
     const run = prev.then(async () => {
       const e = this.entries.get(id);
       if (this.closed || !e) return;
-      const wasActive = this.manager.get(id).state === 'active';
-      if (wasActive) {
-        this.relocated.add(id);
-        // The new stream object's metrics start empty: judge its health again after one window.
-        e.graceUntil = performance.now() + this.windowMs;
-      }
+      // The new stream object's windowed metrics start empty: judge its health again after one window.
+      if (this.manager.get(id).state === 'active') e.graceUntil = performance.now() + this.windowMs;
       await this.manager.relocate(id);
-    }).catch(() => { this.relocated.delete(id); /* the stream's own policy reports failures */ }).finally(() => {
+    }).catch(() => { /* the stream's own policy reports failures */ }).finally(() => {
       if (this.moving.get(id) === run) this.moving.delete(id);
     });
     this.moving.set(id, run);
@@ -489,7 +483,7 @@ export class MediaServer extends TypedEmitter<MediaServerEvents> implements Live
       this.emit('state', { ...ev, reason: ev.reason === null ? null : redactCredentialsInText(ev.reason), at: UNIX_OFFSET + ev.atMs });
     } else if (ev.type === 'stream' && ev.event.type === 'ready') {
       // A stream moved to another lane continues the same RTP session: keep its clock fit.
-      if (this.relocated.delete(ev.id)) return;
+      if (ev.moved) return;
       // A new receiver session (sender restart, new SSRC): the old clock fit no longer applies.
       this.sync.resetStream(ev.id);
       const e = this.entries.get(ev.id);
@@ -544,8 +538,8 @@ export class MediaServer extends TypedEmitter<MediaServerEvents> implements Live
         e.lastSrArrival = sr.arrivalMs;
         this.sync.pushSenderReport(id, sr);
       }
-      // Busy time of the stream's receive work (a new stream object — configure, a lane move, a
-      // restarted lane — starts its counter again).
+      // Busy time of the stream's receive work (a reconfigured stream's new object starts its
+      // counter again; lane moves and restarts carry it on).
       const busyMs = m.busy_ms;
       const busy = Math.max(0, busyMs - (busyMs >= e.lastBusyMs ? e.lastBusyMs : 0)) / dtS;
       e.lastBusyMs = busyMs;

@@ -2,7 +2,8 @@
  * `dvs detect --calib-online` end to end on a small rendered scenario whose site.yaml claims
  * clocks 30–40 ms off and poses 0.3 m / 0.05° off (report_error): calibration.jsonl and
  * calibration.json are written, and the accepted calibration is closer to the simulator's truth
- * (truth-cameras.json) than what site.yaml claimed.
+ * (truth-cameras.json) than what site.yaml claimed. With calibAdopt (20 s of the same kind of
+ * scene), every version accepted before the end reaches the detector, in order (summary.json).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,10 +12,11 @@ import { join } from 'node:path';
 import { parseScenario, runSim } from '../../src/sim/index.ts';
 import { loadSiteConfig } from '../../src/config/index.ts';
 import { main } from '../../src/cli/main.ts';
+import { runOfflineDetect } from '../../src/pipeline/index.ts';
 import type { CalibrationSnapshot, RefinementRecord } from '../../src/calib/online/index.ts';
 import { tmpDir } from '../helpers/tmp.ts';
 
-function scenario() {
+function scenario(durationS = 8) {
   const err = (offset_ms: number) => ({ pos_m: offset_ms === 0 ? 0 : 0.3, angle_deg: offset_ms === 0 ? 0 : 0.05, f_rel: 0, offset_ms });
   const cam = (id: string, enu: number[], yaw: number, pitch: number, offset: number) => ({
     id, resolution: [320, 240], fps: 15, pose: { enu, yaw, pitch, roll: 0 },
@@ -22,12 +24,13 @@ function scenario() {
     noise_sigma: 2, codec: 'h264', bitrate_kbps: 1500, report_error: err(offset),
   });
   const text = JSON.stringify({
-    name: 'calib-online-test', seed: 11, duration_s: 8,
+    name: 'calib-online-test', seed: 11, duration_s: durationS,
     site: { origin: { lat: 47, lon: 8, alt_m: 400 }, volume: { min: [-100, 0, 0], max: [100, 250, 100], voxel_m: 2 } },
     sky: { brightness: 180, gradient: 20, clouds: 0 },
     cameras: [cam('c1', [-50, 0, 5], 24, 15, 0), cam('c2', [50, 0, 5], -24, 15, 40), cam('c3', [-40, -60, 5], 13, 10, -35), cam('c4', [45, -55, 5], -15, 10, 30)],
     // A weaving path 95–125 m out (a clock error shows as a slide along a curved path).
-    targets: [{ id: 'd', class: 'drone', size_m: 0.6, intensity: -80, path: [[0, -25, 110, 30], [1.5, 0, 125, 45], [3, 20, 110, 30], [4.5, 0, 95, 45], [6, -20, 110, 30], [7.5, 0, 125, 45], [9, 20, 110, 30]] }],
+    // From the third point on the pattern repeats every 6 s (longer clips get more of it).
+    targets: [{ id: 'd', class: 'drone', size_m: 0.6, intensity: -80, path: [[0, -25, 110, 30], [1.5, 0, 125, 45], ...Array.from({ length: Math.max(5, Math.ceil(durationS / 1.5) - 1) }, (_, j) => [1.5 * (j + 2), [20, 0, -20, 0][j % 4]!, [110, 95, 110, 125][j % 4]!, [30, 45, 30, 45][j % 4]!])] }],
   });
   const r = parseScenario(text);
   if (!r.ok) throw new Error(JSON.stringify(r.issues));
@@ -67,4 +70,21 @@ test('dvs detect --calib-online writes calibration.jsonl and a calibration close
     const d = (p: readonly number[]) => Math.hypot(p[0]! - truth[i]!.pose.enu[0]!, p[1]! - truth[i]!.pose.enu[1]!, p[2]! - truth[i]!.pose.enu[2]!);
     assert.ok(d(snap.current[i]!.pose.enu) <= d(claimed[i]!.pose!.enu) + 0.05, `camera ${truth[i]!.id}: position not worse`);
   }
+});
+
+test('runOfflineDetect calibAdopt (dvs detect --calib-adopt): every version accepted during the run is adopted, in order', async (t) => {
+  const dir = tmpDir(t);
+  await runSim(scenario(20), dir, { quiet: true });
+  // A 20 s clip: refinements every 5 s (the default) have tracks to work with before the end.
+  await runOfflineDetect(loadSiteConfig(join(dir, 'site.yaml')), join(dir, 'det'), { quiet: true, calibAdopt: true });
+  const records = readFileSync(join(dir, 'det', 'calibration.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as RefinementRecord);
+  const accepted = records.filter((r) => r.kind === 'accepted').map((r) => r.version);
+  const summary = JSON.parse(readFileSync(join(dir, 'det', 'summary.json'), 'utf8')) as { calibration: { version: number; adopted: number[] } };
+  t.diagnostic(`accepted ${accepted.join(', ')}; adopted ${summary.calibration.adopted.join(', ')}`);
+  for (const r of records) t.diagnostic(`${r.kind} v${r.version} t ${r.t} ${r.reason ?? ''}`);
+  assert.ok(summary.calibration.adopted.length > 0, 'a version adopted');
+  // Taken at the fusion tick after each acceptance: all of them in order, except one accepted by
+  // the final refinement after the last tick.
+  assert.deepEqual(summary.calibration.adopted, accepted.slice(0, summary.calibration.adopted.length));
+  assert.ok(accepted.length - summary.calibration.adopted.length <= 1);
 });

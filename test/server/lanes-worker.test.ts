@@ -146,6 +146,8 @@ test('rebalance moves a stream to the other lane; it stays active and flowing, t
   const before = got.map((g) => g.length);
   const statesBefore = states.length;
   const packetsBefore = server.snapshot('c2').metrics.packets_received;
+  const readies: Array<{ id: string; moved: boolean }> = [];
+  const off = server.manager.on((e) => { if (e.type === 'stream' && e.event.type === 'ready') readies.push({ id: e.id, moved: e.moved === true }); });
   // Weighted: c0 high (3), the others low (1): c0 alone on one lane, c1–c3 together on the other.
   const r = server.rebalance('weighted');
   assert.deepEqual(r.moved, [{ id: 'c2', from: 0, to: 1 }]);
@@ -162,6 +164,9 @@ test('rebalance moves a stream to the other lane; it stays active and flowing, t
   assert.equal(server.snapshot('c2').state, 'active');
   // Cumulative counters carry on across the move.
   assert.ok(server.snapshot('c2').metrics.packets_received > packetsBefore, `${server.snapshot('c2').metrics.packets_received} packets after the move, ${packetsBefore} before`);
+  // The new connection is announced as the same session moved (the media server keeps its sync fit).
+  off();
+  assert.deepEqual(readies, [{ id: 'c2', moved: true }]);
 });
 
 test('a lane thread that dies: its streams reconnect on a fresh thread; the other lane is untouched', async (t) => {
@@ -169,6 +174,8 @@ test('a lane thread that dies: its streams reconnect on a fresh thread; the othe
   const before = got.map((g) => g.length);
   const statesBefore = states.length;
   const packetsBefore = server.snapshot('c0').metrics.packets_received;
+  const readies: Array<{ id: string; moved: boolean }> = [];
+  const off = server.manager.on((e) => { if (e.type === 'stream' && e.event.type === 'ready') readies.push({ id: e.id, moved: e.moved === true }); });
   server.pool!.crashForTest(lane);
   assert.ok(await until(() => states.slice(statesBefore).some((s) => s.id === 'c0' && s.to === 'reconnecting'), 3000), 'c0 went reconnecting');
   assert.ok(await until(() => server.snapshot('c0').state === 'active' && got[0]!.length > before[0]! + 15, 5000), `c0 back: ${server.snapshot('c0').state}`);
@@ -183,6 +190,8 @@ test('a lane thread that dies: its streams reconnect on a fresh thread; the othe
   assert.equal(th.running, true);
   assert.match(th.last_error ?? '', /crash requested/);
   assert.ok(server.snapshot('c0').metrics.packets_received > packetsBefore, 'cumulative counters carry on across the restart');
+  off();
+  assert.deepEqual(readies, [{ id: 'c0', moved: false }], 'a reconnection after a crash is a new session');
 });
 
 test("laneMode 'inline': the same stream runs on the main thread, lanes are accounting only", async () => {

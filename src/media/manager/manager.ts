@@ -91,7 +91,11 @@ export type StreamManagerEvent =
   | { type: 'state'; id: string; from: StreamState; to: StreamState; atMs: number; reason: string | null; attempt: number }
   | { type: 'attempt'; id: string; state: StreamState; attempt: number; atMs: number }
   | { type: 'added' | 'removed'; id: string; atMs: number }
-  | { type: 'stream'; id: string; event: LiveStreamEvent };
+  /**
+   * A stream object's event. `moved`: the `ready` of the first connection after an active
+   * stream was relocated — the same RTP session continues (sync state still applies).
+   */
+  | { type: 'stream'; id: string; event: LiveStreamEvent; moved?: true };
 
 export interface StreamSnapshot {
   id: string;
@@ -128,6 +132,8 @@ interface Entry {
   timer: Timer;
   /** Cumulative metrics of the stream objects this entry had before a relocation (null: none). */
   carried: LiveStreamMetrics | null;
+  /** Relocated while active and not connected since: its next `ready` is marked `moved`. */
+  moved: boolean;
 }
 
 const RUNNING: ReadonlySet<StreamState> = new Set(['connecting', 'active', 'reconnecting', 'failed']);
@@ -183,7 +189,7 @@ export class StreamManager {
     if (start) this.checkCapacity(def.id);
     const e: Entry = {
       def, stream: null as unknown as LiveStreamHandle, state: 'idle', since: this.clock.now(), activeSince: null,
-      attempt: 0, reconnects: 0, lastError: null, run: 0, token: 0, timer: null as unknown as Timer, carried: null,
+      attempt: 0, reconnects: 0, lastError: null, run: 0, token: 0, timer: null as unknown as Timer, carried: null, moved: false,
     };
     e.stream = this.newStream(e);
     this.reservePorts(def, true);
@@ -257,7 +263,8 @@ export class StreamManager {
    * Replaces a stream's stream object with a fresh one from the factory (which may now place it
    * elsewhere, e.g. on another ingest lane) without a state change: a running stream reconnects
    * at once and stays in its state; if no RTP arrives within the connection timeout the usual
-   * lost → reconnecting policy applies. Cumulative metrics start afresh with the new object.
+   * lost → reconnecting policy applies. Cumulative metrics carry on (`carryMetrics`); windowed
+   * ones start afresh with the new object. An active stream's next `ready` is marked `moved`.
    */
   async relocate(id: string): Promise<StreamSnapshot> {
     const e = this.entry(id);
@@ -272,6 +279,7 @@ export class StreamManager {
     await old.close();
     if (this.closed || e.stream !== old || this.entries.get(id) !== e) return this.snapshot(e); // closed, reconfigured or removed meanwhile
     e.carried = carryMetrics(e.carried, old.metrics());
+    e.moved = e.state === 'active';
     e.stream = this.newStream(e);
     if (wasRunning) {
       if (due !== Infinity) {
@@ -336,6 +344,7 @@ export class StreamManager {
   private async lost(e: Entry, run: number, token: number, reason: string): Promise<void> {
     if (run !== e.run || token !== e.token) return;
     e.token++; // this attempt is settled
+    e.moved = false; // what comes next is a reconnection, not the moved session
     e.lastError = reason;
     await e.stream.disconnect();
     if (run !== e.run) return;
@@ -356,7 +365,9 @@ export class StreamManager {
   }
 
   private onStreamEvent(e: Entry, ev: LiveStreamEvent): void {
-    this.emit({ type: 'stream', id: e.def.id, event: ev });
+    const moved = ev.type === 'ready' && e.moved;
+    if (ev.type === 'ready') e.moved = false;
+    this.emit({ type: 'stream', id: e.def.id, event: ev, ...(moved ? { moved: true as const } : {}) });
     if (ev.type === 'receiving') {
       if (e.state === 'connecting' || e.state === 'reconnecting' || e.state === 'failed') {
         e.attempt = 0;
@@ -371,6 +382,7 @@ export class StreamManager {
   private async halt(e: Entry, to: StreamState, reason: string): Promise<void> {
     e.run++;
     e.token++;
+    e.moved = false;
     e.timer.cancel();
     await e.stream.disconnect();
     if (e.state !== to) this.setState(e, to, reason);
