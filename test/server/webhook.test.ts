@@ -121,7 +121,9 @@ test('dvs serve: listens, logs state changes without credentials, stops cleanly 
   const sender = ffmpegSender(pa, { seconds: 30 });
   try {
     assert.ok(await until(() => port > 0, 10000), err.join(''));
-    assert.ok(await until(() => /camA (connecting|reconnecting) → active/.test(out.join('')), 10000), out.join(''));
+    // Both outcomes before stopping: camA up, camR's refused RTSP connection logged (each lane's
+    // worker thread starts on its own, so neither waits for the other).
+    assert.ok(await until(() => /camA (connecting|reconnecting) → active/.test(out.join('')) && /camR connecting → reconnecting/.test(out.join('')), 10000), out.join(''));
     const res = await fetch(`http://127.0.0.1:${port}/api/v1/streams`);
     assert.equal(res.status, 200);
     assert.equal(((await res.json()) as { streams: unknown[] }).streams.length, 2);
