@@ -93,9 +93,27 @@ export interface BaOptions {
    * are affected (a held pose or clock ignores its prior). Off by default.
    */
   priors?: BaPriors;
+  /**
+   * Positions the target is known to pass through (a beacon's log mapped into the adjustment's
+   * frame and onto site time): residual (X(s) − p)/σ per axis, Huber at 3σ. With `freeReference`
+   * it fixes the gauge (position, orientation, scale and the time origin) instead of the reference
+   * camera, so every camera's clock, the reference's included, is measured against the log's clock.
+   */
+  path?: BaPathPrior;
+  /** Estimate the reference camera's pose and clock too, and drop the scale gauge (only with `path`). */
+  freeReference?: boolean;
   maxIterations?: number;
   /** Called after each accepted step. */
   onIteration?: (it: number, rmsPx: number) => void;
+}
+
+export interface BaPathPrior {
+  /** Site time of each sample (s). */
+  s: Float64Array;
+  /** Positions, flat xyz, in the adjustment's frame. */
+  p: Float64Array;
+  /** σ per axis, trajectory units. */
+  sigma: number;
 }
 
 /** A number for every camera, or one per camera (NaN / ≤ 0 / missing: no prior on that camera). */
@@ -290,9 +308,11 @@ export function bundleAdjust(cams: BaCamera[], traj: BaTrajectory, obs: BaObserv
     return r;
   };
   const ref = o.refCamera;
-  const fixedPose = new Set([ref, ...(o.fixedPose ?? [])]);
-  let scale = o.scale;
-  if (!scale && ncam > 1) {
+  const freeRef = o.freeReference === true;
+  if (freeRef && !o.path) throw new RangeError('bundleAdjust: freeReference needs a path prior to fix the gauge');
+  const fixedPose = new Set([...(freeRef ? [] : [ref]), ...(o.fixedPose ?? [])]);
+  let scale = freeRef ? undefined : o.scale;
+  if (!scale && !freeRef && ncam > 1) {
     let best = -1, bd = 0;
     for (let i = 0; i < ncam; i++) {
       if (i === ref) continue;
@@ -308,11 +328,29 @@ export function bundleAdjust(cams: BaCamera[], traj: BaTrajectory, obs: BaObserv
     if (!fixedPose.has(i)) for (let k = 0; k < 6; k++) free[b + k] = 1;
     if (doIntr) { free[b + I_F] = 1; free[b + I_K1] = 1; free[b + I_K2] = 1; }
     if (doPP) { free[b + I_CX] = 1; free[b + I_CY] = 1; }
-    if (doClk && i !== ref) { free[b + I_B] = 1; if (doDrift) free[b + I_D] = 1; }
+    if (doClk && (i !== ref || freeRef)) { free[b + I_B] = 1; if (doDrift) free[b + I_D] = 1; }
     if (doLine && cams[i]!.fitLine) free[b + I_L] = 1;
   }
   const proj = new Projector();
   const nObs = obs.cam.length;
+  // Path prior samples inside the knot span: knot index and weight (linear interpolation, as the projector).
+  const path = o.path;
+  const pathJ: number[] = [], pathW: number[] = [], pathI: number[] = [];
+  if (path) {
+    if (!(path.sigma > 0)) throw new RangeError('bundleAdjust: path prior σ must be positive');
+    for (let m = 0; m < path.s.length; m++) {
+      const f = (path.s[m]! - traj.s0) / traj.dt;
+      if (!(f >= 0 && f <= nk - 1)) continue;
+      const j = Math.min(nk - 2, Math.floor(f));
+      pathJ.push(j); pathW.push(f - j); pathI.push(m);
+    }
+  }
+  const pathHuber = 3;
+  /** Path residuals (per axis, in σ) of sample q at knots K. */
+  const pathRes = (K: Float64Array, q: number, c: number): number => {
+    const j = pathJ[q]!, w = pathW[q]!;
+    return ((1 - w) * K[3 * j + c]! + w * K[3 * j + 3 + c]! - path!.p[3 * pathI[q]! + c]!) / path!.sigma;
+  };
 
   const huberCost = (r2: number): number => (r2 <= huber * huber ? r2 : 2 * huber * Math.sqrt(r2) - huber * huber);
 
@@ -338,6 +376,11 @@ export function bundleAdjust(cams: BaCamera[], traj: BaTrajectory, obs: BaObserv
       cost += ((c.fx / g.fx - 1) / fSig) ** 2 + ((c.k1 - g.k1) / kSig) ** 2 + ((c.k2 - g.k2) / kSig) ** 2;
     }
     if (pr) for (let i = 0; i < ncam; i++) for (const r of priorRes(i, cs[i]!)) cost += r * r;
+    for (let q = 0; q < pathJ.length; q++) {
+      let r2 = 0;
+      for (let c = 0; c < 3; c++) r2 += pathRes(K, q, c) ** 2;
+      cost += r2 <= pathHuber * pathHuber ? r2 : 2 * pathHuber * Math.sqrt(r2) - pathHuber * pathHuber;
+    }
     if (doLine) for (let i = 0; i < ncam; i++) if (free[i * P + I_L]) cost += ((cs[i]!.lineS - guess[i]!.line) * 1e6 / lSig) ** 2;
     if (scale) {
       const a = cs[scale.cam]!.C, b = cs[ref]!.C;
@@ -385,6 +428,19 @@ export function bundleAdjust(cams: BaCamera[], traj: BaTrajectory, obs: BaObserv
         const ia = 3 * (j - 1 + a) + c;
         gk[ia] = gk[ia]! + coef[a]! * accW * r;
         for (let b = 0; b <= a; b++) Hkk.add(ia, 3 * (j - 1 + b) + c, coef[a]! * coef[b]! * accW * accW);
+      }
+    }
+    // Path prior (beacon): r = ((1−w)K_j + wK_{j+1} − p)/σ per axis.
+    for (let q = 0; q < pathJ.length; q++) {
+      const j = pathJ[q]!, w = pathW[q]!;
+      const rs = [0, 1, 2].map((c) => pathRes(K, q, c));
+      const rn = Math.hypot(rs[0]!, rs[1]!, rs[2]!);
+      const wgt = rn <= pathHuber ? 1 : pathHuber / rn;
+      const cf = [(1 - w) / path!.sigma, w / path!.sigma];
+      for (let c = 0; c < 3; c++) for (let a = 0; a < 2; a++) {
+        const ia = 3 * (j + a) + c;
+        gk[ia] = gk[ia]! + wgt * cf[a]! * rs[c]!;
+        for (let b = 0; b <= a; b++) Hkk.add(ia, 3 * (j + b) + c, wgt * cf[a]! * cf[b]!);
       }
     }
     // Priors on intrinsics.

@@ -15,8 +15,9 @@ import { ConfigError, loadSiteConfig, parseSiteConfig, toSiteConfigInput, type S
 import { processIo, UsageError, type CliIo } from './io.ts';
 
 export const CALIB_USAGE = `usage: dvs calib --config site.yaml --detections DIR --out OUTDIR [--reference ID]
-                 [--max-shift S] [--knot-dt S] [--beacon FILE [--beacon-max-shift S]]
-                 [--principal-point] [--drift-sigma-ppm N | ID=N,…] [--quiet]
+                 [--max-shift S] [--knot-dt S] [--beacon FILE [--beacon-max-shift S]
+                 [--beacon-sigma M | --beacon-anchor-only]] [--principal-point]
+                 [--drift-sigma-ppm N | ID=N,…] [--quiet]
        dvs calib --config site.yaml --sharpness [--detections DIR] --out OUTDIR [--reference ID]
                  [--max-offset-ms N] [--max-seconds S] [--quiet]
   --config           site config: cameras with intrinsics or intrinsics_guess; approx_pose (or pose)
@@ -30,7 +31,12 @@ export const CALIB_USAGE = `usage: dvs calib --config site.yaml --detections DIR
   --beacon           position log of the target itself (cooperative drone): CSV t,e,n,u, t in
                      seconds on the log's clock, ENU metres; anchors the result in ENU (its clock
                      offset is searched ±--beacon-max-shift, default 60 s, around the offset that
-                     lines up the first samples) and takes precedence over approx_pose
+                     lines up the first samples) and takes precedence over approx_pose; then one
+                     more adjustment ties the path to the log, so every clock (the reference's
+                     too) is measured against the log's clock
+  --beacon-sigma     σ of the log's positions in that adjustment, metres (default: the anchoring
+                     RMS, at least 0.05)
+  --beacon-anchor-only  use the log only to anchor (similarity and offset), not in the adjustment
   --principal-point  estimate the principal point too
   --drift-sigma-ppm  Gaussian prior on each camera's clock drift (rate against the reference) toward
                      its configured drift (0: the CSV times are frame number / nominal fps), σ in
@@ -60,13 +66,13 @@ export async function calibCommand(argv: string[], io: CliIo = processIo): Promi
       options: {
         config: { type: 'string' }, detections: { type: 'string' }, out: { type: 'string' }, reference: { type: 'string' },
         sharpness: { type: 'boolean' }, 'max-offset-ms': { type: 'string' }, 'max-seconds': { type: 'string' },
-        'max-shift': { type: 'string' }, 'knot-dt': { type: 'string' }, beacon: { type: 'string' }, 'beacon-max-shift': { type: 'string' }, 'principal-point': { type: 'boolean' }, 'drift-sigma-ppm': { type: 'string' }, quiet: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+        'max-shift': { type: 'string' }, 'knot-dt': { type: 'string' }, beacon: { type: 'string' }, 'beacon-max-shift': { type: 'string' }, 'beacon-sigma': { type: 'string' }, 'beacon-anchor-only': { type: 'boolean' }, 'principal-point': { type: 'boolean' }, 'drift-sigma-ppm': { type: 'string' }, quiet: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
       },
     });
     if (values.help) { io.stdout(CALIB_USAGE); return 0; }
     if (!values.config || !values.out) throw new UsageError('--config and --out are required');
     if (values.sharpness) {
-      for (const o of ['max-shift', 'knot-dt', 'beacon', 'beacon-max-shift', 'principal-point', 'drift-sigma-ppm'] as const) if (values[o] !== undefined) throw new UsageError(`--${o} does not apply with --sharpness`);
+      for (const o of ['max-shift', 'knot-dt', 'beacon', 'beacon-max-shift', 'beacon-sigma', 'beacon-anchor-only', 'principal-point', 'drift-sigma-ppm'] as const) if (values[o] !== undefined) throw new UsageError(`--${o} does not apply with --sharpness`);
       const maxOffsetMs = values['max-offset-ms'] === undefined ? 100 : Number(values['max-offset-ms']);
       if (!(maxOffsetMs > 0 && maxOffsetMs <= 5000)) throw new UsageError(`--max-offset-ms must be a number of milliseconds in (0, 5000], got "${values['max-offset-ms']}"`);
       const maxSeconds = values['max-seconds'] === undefined ? undefined : Number(values['max-seconds']);
@@ -84,6 +90,10 @@ export async function calibCommand(argv: string[], io: CliIo = processIo): Promi
     const beaconShift = values['beacon-max-shift'] === undefined ? undefined : Number(values['beacon-max-shift']);
     if (beaconShift !== undefined && !(beaconShift > 0)) throw new UsageError(`--beacon-max-shift must be a positive number of seconds, got "${values['beacon-max-shift']}"`);
     const driftSigma = values['drift-sigma-ppm'] === undefined ? undefined : parseDriftSigma(values['drift-sigma-ppm']);
+    const beaconSigma = values['beacon-sigma'] === undefined ? undefined : Number(values['beacon-sigma']);
+    if (beaconSigma !== undefined && !(beaconSigma > 0)) throw new UsageError(`--beacon-sigma must be a positive number of metres, got "${values['beacon-sigma']}"`);
+    if ((beaconSigma !== undefined || values['beacon-anchor-only']) && values.beacon === undefined) throw new UsageError(`--${beaconSigma !== undefined ? 'beacon-sigma' : 'beacon-anchor-only'} needs --beacon`);
+    if (beaconSigma !== undefined && values['beacon-anchor-only']) throw new UsageError('--beacon-sigma and --beacon-anchor-only exclude each other');
     let beacon: ReturnType<typeof parseBeaconCsv> | undefined;
     if (values.beacon !== undefined) {
       let text: string;
@@ -113,7 +123,7 @@ export async function calibCommand(argv: string[], io: CliIo = processIo): Promi
     }
 
     const result = calibrate(inputs, {
-      maxShiftS: maxShift, ...(beacon ? { beacon } : {}), ...(beaconShift !== undefined ? { beaconMaxShiftS: beaconShift } : {}), ...(knotDt !== undefined ? { knotDtS: knotDt } : {}), principalPoint: values['principal-point'] ?? false,
+      maxShiftS: maxShift, ...(beacon ? { beacon } : {}), ...(beaconShift !== undefined ? { beaconMaxShiftS: beaconShift } : {}), ...(beaconSigma !== undefined ? { beaconSigmaM: beaconSigma } : {}), ...(values['beacon-anchor-only'] ? { beaconAdjust: false } : {}), ...(knotDt !== undefined ? { knotDtS: knotDt } : {}), principalPoint: values['principal-point'] ?? false,
       ...(driftSigma !== undefined ? { driftSigmaPpm: driftSigma } : {}),
       ...(values.reference !== undefined ? { referenceCamera: values.reference } : {}),
       onProgress: say,
@@ -156,7 +166,7 @@ export async function calibCommand(argv: string[], io: CliIo = processIo): Promi
       })),
       reprojection_rmse_px: result.reprojectionRmsePx,
       ba_iterations: result.baIterations,
-      ...(result.beacon ? { beacon: { offset_s: result.beacon.offsetS, rms_m: result.beacon.rmsM, pairs: result.beacon.pairs } } : {}),
+      ...(result.beacon ? { beacon: { offset_s: result.beacon.offsetS, rms_m: result.beacon.rmsM, pairs: result.beacon.pairs, ...(result.beacon.adjusted ? { in_adjustment: { sigma_m: result.beacon.adjusted.sigmaM, reference_drift_ppm: result.beacon.adjusted.referenceDriftPpm } } : {}) } } : {}),
       site_time: `the reference camera's clock as configured (${result.referenceCamera}); image data fix clocks only relative to each other`,
       warnings: result.warnings,
       elapsed_s: elapsed,

@@ -95,6 +95,16 @@ test('dvs calib: bad input exits 2 with a clear message', async (t) => {
   c = capture();
   assert.equal(await main(['calib', '--config', cfg, '--detections', det, '--out', join(dir, 'o'), '--beacon', join(dir, 'beacon.csv')], c.io), 2);
   assert.match(c.err.join(''), /beacon\.csv: line 1: header must be "t,e,n,u"/);
+  for (const [args, re] of [
+    [['--beacon-sigma', '0', '--beacon', join(dir, 'beacon.csv')], /--beacon-sigma must be a positive number of metres, got "0"/],
+    [['--beacon-sigma', '0.03'], /--beacon-sigma needs --beacon/],
+    [['--beacon-anchor-only'], /--beacon-anchor-only needs --beacon/],
+    [['--beacon', join(dir, 'beacon.csv'), '--beacon-sigma', '0.03', '--beacon-anchor-only'], /exclude each other/],
+  ] as const) {
+    c = capture();
+    assert.equal(await main(['calib', '--config', cfg, '--detections', det, '--out', join(dir, 'o'), ...args], c.io), 2);
+    assert.match(c.err.join(''), re);
+  }
   c = capture();
   assert.equal(await main(['calib', '--config', join(dir, 'missing.yaml'), '--detections', det, '--out', join(dir, 'o')], c.io), 2);
   assert.match(c.err.join(''), /invalid config/);

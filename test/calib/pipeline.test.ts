@@ -118,6 +118,59 @@ test('calibrate with a beacon log and no approximate poses: ENU directly, beacon
   }
 });
 
+test('calibrate with a beacon log in the adjustment: every clock, the reference camera\'s rate included, measured against the beacon clock', () => {
+  // The reference camera c1 runs 250 ppm fast against true time, which is also the beacon's
+  // clock (+7.3 s); its configured clock claims 0 ppm. Image data alone fix clocks only relative
+  // to c1; the log in the adjustment must recover c1's rate and so every camera's true clock.
+  const cams = rig();
+  cams[0]!.params.clock = { offset_ms: 0, drift_ppm: 250 };
+  const truth = cams.map((c) => new Camera(c.params));
+  const inputs: CalibCameraInput[] = cams.map((c, i) => ({
+    id: c.params.id, resolution: c.params.resolution, intrinsics: { ...c.params.intrinsics },
+    clock: { offset_ms: c.params.clock!.offset_ms + (i === 0 ? 0 : 900), drift_ppm: 0 },
+    track: observe(c, 100, 190, 0.5, 40 + i),
+  }));
+  const rng = new Rng(4);
+  const t: number[] = [], enu: number[] = [];
+  for (let s = 95; s < 195; s += 0.2) {
+    const p = targetPath(s);
+    t.push(s + 7.3);
+    enu.push(p[0] + 0.03 * rng.normal(), p[1] + 0.03 * rng.normal(), p[2] + 0.03 * rng.normal()); // RTK-grade
+  }
+  const beacon = { t: Float64Array.from(t), enu: Float64Array.from(enu) };
+  /** Worst error (ms) of the beacon time predicted from each camera's estimated clock, over the flight. */
+  const worstMs = (r: ReturnType<typeof calibrate>): number => {
+    const b = r.beacon!, rate = 1 + (b.adjusted?.referenceDriftPpm ?? 0) * 1e-6;
+    let worst = 0;
+    for (let i = 0; i < 4; i++) for (const s of [100, 145, 190]) {
+      const c = r.cameras[i]!.clock, tc = truth[i]!.clock.cameraTime(s);
+      const site = (tc - c.offset_ms / 1000) / (1 + c.drift_ppm * 1e-6);
+      worst = Math.max(worst, Math.abs(b.offsetS + site / rate - (s + 7.3)) * 1000);
+    }
+    return worst;
+  };
+  // Default σ (the anchoring RMS / √3: an upper bound) and the log's own 3 cm. The rate is only
+  // as good as 90 s of log samples make it: about 10 ppm with 3 cm noise at 20–30 m/s.
+  for (const [sigma, ppm, ms] of [[undefined, 25, 3], [0.03, 12, 2]] as const) {
+    const r = calibrate(inputs, { beacon, referenceCamera: 'c1', ...(sigma ? { beaconSigmaM: sigma } : {}) });
+    assert.equal(r.frame, 'enu');
+    assert.ok(r.beacon?.adjusted, 'the beacon was used in the adjustment');
+    assert.ok(Math.abs(r.beacon.adjusted.referenceDriftPpm - 250) < ppm, `σ ${sigma}: c1 rate against the beacon: ${r.beacon.adjusted.referenceDriftPpm} ppm (true 250)`);
+    const w = worstMs(r);
+    assert.ok(w < ms, `σ ${sigma}: beacon time from the camera clocks up to ${w} ms off`);
+    assert.ok(r.beacon.rmsM < 0.15, `path to log RMS ${r.beacon.rmsM} m`);
+    assert.ok(r.reprojectionRmsePx < 0.8, `RMSE ${r.reprojectionRmsePx} px`);
+    for (let i = 0; i < 4; i++) {
+      const p = r.cameras[i]!.pose.enu, q = truth[i]!.C;
+      assert.ok(Math.hypot(p[0] - q[0]!, p[1] - q[1]!, p[2] - q[2]!) < 0.3, `${r.cameras[i]!.id} centre`);
+    }
+  }
+  // Anchoring alone takes the beacon's clock to run at site time's rate: 250 ppm over ±45 s.
+  const a = calibrate(inputs, { beacon, referenceCamera: 'c1', beaconAdjust: false });
+  assert.equal(a.beacon?.adjusted, undefined);
+  assert.ok(worstMs(a) > 8, `anchoring only: ${worstMs(a)} ms`);
+});
+
 test('calibrate: a camera whose CSV times were written at the wrong fps (15 fps stamped as 12.5) is synchronized against the reconstructed path', () => {
   const { inputs, truth } = claimed(5);
   const c4 = inputs[3]!;
