@@ -496,6 +496,7 @@ export function calibrate(inputs: readonly CalibCameraInput[], o: CalibrateOptio
       };
       const bOpts: BaOptions = { ...lastOpts, accSigma: accSigma * al.T.s, freeReference: true, path };
       rep = bundleAdjust(baCams, traj, obs, { ...bOpts, onIteration: progress('adjust with the beacon') });
+      sigmaScale = 1; // that pass ran in ENU metres: its σ need no scaling
       const fit = pathRms();
       // Site time is the reference camera's clock again: s' = (a_r·s + b_r − b₀)/a₀.
       const ar = baCams[refBa]!.a, br = baCams[refBa]!.b;
