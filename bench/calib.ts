@@ -7,6 +7,12 @@
  * clock), positions after a similarity alignment.
  *
  *   node --import tsx bench/calib.ts [--scenario calib-flight|spec-1km] [--keep DIR] [--noise PX] [--knot-dt S]
+ *   node --import tsx bench/calib.ts --video [--sim DIR] [--keep DIR]
+ *
+ * --video: the whole pipeline instead: `dvs sim` renders the videos (4 × 1080p H.264, 3 min:
+ * 15–25 min on 2 cores; --sim DIR reuses a folder a previous run rendered into DIR/sim), and
+ * `dvs calib` without --detections takes the target's 2D tracks from them (motion front end,
+ * image-plane chains). Its wall time then includes decoding the videos.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,7 +28,7 @@ import { Rng } from '../src/util/rng.ts';
 const REPORT_ERRORS = [1500, -2000, 800, -1200, 1900, -700, 300];
 
 /** A calibration flight: 4 × 1080p wide-angle cameras on spec-like baselines, a drone flying a wide pattern at 250–650 m for 3 minutes. */
-function calibFlight(): Record<string, unknown> {
+export function calibFlight(): Record<string, unknown> {
   const at = [60, 420, 95];
   const cam = (id: string, enu: number[], fps: number, clock: { offset_ms: number; drift_ppm: number }, fx: number, k1: number, i: number) => {
     const dx = at[0]! - enu[0]!, dy = at[1]! - enu[1]!, dz = at[2]! - enu[2]!;
@@ -80,15 +86,18 @@ export interface CalibAcceptance {
   cameras: Array<{ id: string; rmse_px: number; clock_err_ms: number; position_err_m: number; focal_err_pct: number; position_sigma_m: number }>;
 }
 
-export async function runCalibAcceptance(scenario: 'calib-flight' | 'spec-1km', opts: { keep?: string; noisePx?: number; knotDt?: number } = {}): Promise<CalibAcceptance> {
+export async function runCalibAcceptance(scenario: 'calib-flight' | 'spec-1km', opts: { keep?: string; noisePx?: number; knotDt?: number; video?: boolean; simDir?: string } = {}): Promise<CalibAcceptance> {
   const dir = opts.keep ?? mkdtempSync(join(tmpdir(), 'dvs-calib-bench-'));
   mkdirSync(dir, { recursive: true });
   const quiet = { stdout: () => {}, stderr: () => {} };
   try {
     const scen = scenario === 'spec-1km' ? spec1km() : calibFlight();
     writeFileSync(join(dir, 'scenario.yaml'), stringify(scen));
-    const sim = join(dir, 'sim');
-    if (await main(['sim', '--scenario', join(dir, 'scenario.yaml'), '--out', sim, '--frames', '1', '--quiet'], quiet) !== 0) throw new Error('dvs sim failed');
+    const sim = opts.simDir ?? join(dir, 'sim');
+    if (!opts.simDir) {
+      const frames = opts.video ? [] : ['--frames', '1'];
+      if (await main(['sim', '--scenario', join(dir, 'scenario.yaml'), '--out', sim, ...frames, '--quiet'], quiet) !== 0) throw new Error('dvs sim failed');
+    }
     const truthCams = (JSON.parse(readFileSync(join(sim, 'truth-cameras.json'), 'utf8')) as { cameras: Array<CameraParams & { fps: number }> }).cameras;
     const rows = readFileSync(join(sim, 'truth.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Truth & { id: string }).filter((r) => r.id === 'drone1');
     const det = join(dir, 'det');
@@ -120,7 +129,8 @@ export async function runCalibAcceptance(scenario: 'calib-flight' | 'spec-1km', 
     const t0 = performance.now();
     const err: string[] = [];
     const extra = opts.knotDt !== undefined ? ['--knot-dt', String(opts.knotDt)] : [];
-    const code = await main(['calib', '--config', join(sim, 'site.yaml'), '--detections', det, '--out', out, ...extra], { stdout: () => {}, stderr: (s) => { err.push(s); } });
+    const source = opts.video ? [] : ['--detections', det];
+    const code = await main(['calib', '--config', join(sim, 'site.yaml'), ...source, '--out', out, ...extra], { stdout: () => {}, stderr: (s) => { err.push(s); if (opts.video && !s.includes('iteration')) process.stderr.write(s); } });
     const wall = (performance.now() - t0) / 1000;
     if (code !== 0) throw new Error(`dvs calib exited ${code}: ${err.join('')}`);
     const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as { reference_camera: string; reprojection_rmse_px: number; cameras: Array<{ id: string; reprojection_rmse_px: number; clock: { offset_ms: number; drift_ppm: number }; pose: { enu: number[] }; intrinsics: { fx: number }; position_sigma_m: number }> };
@@ -165,10 +175,10 @@ export async function benchCalib(): Promise<Record<string, number>> {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const { values } = parseArgs({ options: { scenario: { type: 'string', default: 'calib-flight' }, keep: { type: 'string' }, noise: { type: 'string' }, 'knot-dt': { type: 'string' } } });
+  const { values } = parseArgs({ options: { scenario: { type: 'string', default: 'calib-flight' }, keep: { type: 'string' }, noise: { type: 'string' }, 'knot-dt': { type: 'string' }, video: { type: 'boolean' }, sim: { type: 'string' } } });
   const sc = values.scenario === 'spec-1km' ? 'spec-1km' : 'calib-flight';
-  const r = await runCalibAcceptance(sc, { ...(values.keep ? { keep: values.keep } : {}), ...(values.noise ? { noisePx: Number(values.noise) } : {}), ...(values['knot-dt'] ? { knotDt: Number(values['knot-dt']) } : {}) });
-  console.log(`scenario ${sc}: dvs calib ${r.wall_s.toFixed(1)} s, reprojection RMSE ${r.rmse_px.toFixed(3)} px`);
+  const r = await runCalibAcceptance(sc, { ...(values.keep ? { keep: values.keep } : {}), ...(values.noise ? { noisePx: Number(values.noise) } : {}), ...(values['knot-dt'] ? { knotDt: Number(values['knot-dt']) } : {}), ...(values.video ? { video: true } : {}), ...(values.sim ? { simDir: values.sim, video: true } : {}) });
+  console.log(`scenario ${sc}${values.video || values.sim ? ' from video' : ''}: dvs calib ${r.wall_s.toFixed(1)} s, reprojection RMSE ${r.rmse_px.toFixed(3)} px`);
   console.log('camera   rmse_px  clock_err_ms  pos_err_m  sigma_m  f_err_%');
   for (const c of r.cameras) console.log(`${c.id.padEnd(8)} ${c.rmse_px.toFixed(3).padStart(7)} ${c.clock_err_ms.toFixed(3).padStart(13)} ${c.position_err_m.toFixed(3).padStart(10)} ${c.position_sigma_m.toFixed(3).padStart(8)} ${c.focal_err_pct.toFixed(3).padStart(8)}`);
   console.log(`worst: clock ${r.clock_err_max_ms.toFixed(3)} ms, position ${r.position_err_max_m.toFixed(3)} m, focal ${r.focal_err_max_pct.toFixed(3)} %`);

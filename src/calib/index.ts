@@ -6,6 +6,7 @@ export { bundleAdjust, reprojectionErrors, trajectoryAt, type BaCamera, type BaO
 export { parseBeaconCsv, parseTrackCsv, sampleTrack, medianInterval, type Track2D } from './tracks.ts';
 export { alignBeacon, type BeaconAlignment, type BeaconLog, type BeaconOptions } from './beacon.ts';
 export { CalibInputError, CalibFailedError } from './errors.ts';
+export { tracksFromVideo, linkTrack, type VideoCamera, type VideoTrackOptions, type VideoTrackStats, type LinkOptions } from './video-tracks.ts';
 export * as solvers from './solvers/index.ts';
 /** Static scene (ORB bump monitor, skyline alignment, pairwise geometry; OpenCV.js loads lazily, on first use). See docs/CALIB-STATIC.md. */
 export * as staticScene from './static/index.ts';

@@ -1,7 +1,8 @@
 /**
- * `dvs calib --config site.yaml --detections DIR --out OUTDIR`: self-calibration from per-camera
+ * `dvs calib --config site.yaml [--detections DIR] --out OUTDIR`: self-calibration from per-camera
  * 2D tracks of a moving target (CONTRACTS §7). Reads DIR/<camera id>.csv (`t,x,y`, t on the
- * camera's own clock), writes OUTDIR/site.yaml (pose, intrinsics and clock filled in),
+ * camera's own clock), or without --detections extracts those tracks from the cameras' recorded
+ * videos (src/calib/video-tracks.ts) into OUTDIR/tracks/; writes OUTDIR/site.yaml (pose, intrinsics and clock filled in),
  * OUTDIR/report.json and OUTDIR/trajectory.csv. Progress on stderr. Exit 0 on success, 2 on bad
  * input, 1 when the data do not determine a calibration or on an internal fault.
  */
@@ -10,11 +11,11 @@ import { isAbsolute, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
 import { refineSiteClocks } from '../calib/sharpness/index.ts';
-import { CalibFailedError, CalibInputError, calibrate, parseBeaconCsv, parseTrackCsv, type CalibCameraInput } from '../calib/index.ts';
+import { CalibFailedError, CalibInputError, calibrate, parseBeaconCsv, parseTrackCsv, tracksFromVideo, type CalibCameraInput, type VideoCamera, type VideoTrackStats } from '../calib/index.ts';
 import { ConfigError, loadSiteConfig, parseSiteConfig, toSiteConfigInput, type SiteConfig } from '../config/index.ts';
 import { processIo, UsageError, type CliIo } from './io.ts';
 
-export const CALIB_USAGE = `usage: dvs calib --config site.yaml --detections DIR --out OUTDIR [--reference ID]
+export const CALIB_USAGE = `usage: dvs calib --config site.yaml [--detections DIR | --max-seconds S] --out OUTDIR [--reference ID]
                  [--max-shift S] [--knot-dt S] [--beacon FILE [--beacon-max-shift S]
                  [--beacon-sigma M | --beacon-anchor-only]] [--principal-point]
                  [--drift-sigma-ppm N | ID=N,…] [--quiet]
@@ -22,7 +23,9 @@ export const CALIB_USAGE = `usage: dvs calib --config site.yaml --detections DIR
                  [--max-offset-ms N] [--max-seconds S] [--quiet]
   --config           site config: cameras with intrinsics or intrinsics_guess; approx_pose (or pose)
                      anchors the result in ENU, clock is the starting clock
-  --detections       folder with <camera id>.csv per camera, header t,x,y (t on that camera's clock)
+  --detections       folder with <camera id>.csv per camera, header t,x,y (t on that camera's clock);
+                     without it the tracks come from the cameras' file: videos (motion front end,
+                     image-plane chains, one target at a time), written to OUTDIR/tracks/
   --out              output folder: site.yaml, report.json, trajectory.csv
   --reference        camera whose clock defines site time (default: the one with the most samples)
   --max-shift        half-width of the clock offset search in seconds (default 60)
@@ -51,9 +54,10 @@ export const CALIB_USAGE = `usage: dvs calib --config site.yaml --detections DIR
                      Writes site.yaml (clocks updated), report.json, trajectory.csv.
                      See docs/CALIB-SHARPNESS.md
   --max-offset-ms    --sharpness: search half-width of each correction in ms (default 100)
-  --max-seconds      --sharpness: use only the first S seconds of the videos (default all)
+  --max-seconds      use only the first S seconds of the videos (--sharpness, or no --detections;
+                     default all)
   --quiet            no progress display
-Calibration from the videos themselves (no --detections) is not built yet. See docs/CALIB.md.
+See docs/CALIB.md.
 `;
 
 const r6 = (v: number): number => Math.round(v * 1e6) / 1e6;
@@ -81,8 +85,10 @@ export async function calibCommand(argv: string[], io: CliIo = processIo): Promi
         config: values.config, out: values.out, detections: values.detections, reference: values.reference, maxOffsetMs, maxSeconds, quiet: values.quiet ?? false,
       }, io, t0);
     }
-    for (const o of ['max-offset-ms', 'max-seconds'] as const) if (values[o] !== undefined) throw new UsageError(`--${o} needs --sharpness`);
-    if (!values.detections) throw new UsageError('--detections is required: calibration from the videos themselves is not built yet');
+    if (values['max-offset-ms'] !== undefined) throw new UsageError('--max-offset-ms needs --sharpness');
+    if (values['max-seconds'] !== undefined && values.detections !== undefined) throw new UsageError('--max-seconds applies to the videos (--sharpness, or no --detections), not to CSV tracks');
+    const maxSecondsVideo = values['max-seconds'] === undefined ? undefined : Number(values['max-seconds']);
+    if (maxSecondsVideo !== undefined && !(maxSecondsVideo > 0)) throw new UsageError(`--max-seconds must be a positive number of seconds, got "${values['max-seconds']}"`);
     const maxShift = values['max-shift'] === undefined ? 60 : Number(values['max-shift']);
     if (!(maxShift > 0)) throw new UsageError(`--max-shift must be a positive number of seconds, got "${values['max-shift']}"`);
     const knotDt = values['knot-dt'] === undefined ? undefined : Number(values['knot-dt']);
@@ -100,10 +106,33 @@ export async function calibCommand(argv: string[], io: CliIo = processIo): Promi
       try { text = readFileSync(values.beacon, 'utf8'); } catch (err) { throw new CalibInputError(`--beacon ${values.beacon}: cannot read: ${(err as Error).message}`); }
       beacon = parseBeaconCsv(text, values.beacon);
     }
-    const dir = values.detections;
-    if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new CalibInputError(`--detections ${dir}: not a folder`);
+    let dir = values.detections;
+    if (dir !== undefined && (!existsSync(dir) || !statSync(dir).isDirectory())) throw new CalibInputError(`--detections ${dir}: not a folder`);
     const cfg = loadSiteConfig(values.config);
     const say = values.quiet ? () => {} : (m: string) => io.stderr(`dvs calib: ${m}\n`);
+    let videoStats: VideoTrackStats[] | undefined;
+    if (dir === undefined) {
+      // No CSV tracks: the target's 2D tracks from the cameras' own recordings, written to
+      // OUTDIR/tracks/<id>.csv (CONTRACTS §7 format) and read back like --detections.
+      const cams: VideoCamera[] = [];
+      for (const c of cfg.cameras) {
+        if (c.enabled === false || c.use_for_calib === false) continue;
+        if (!c.resolvedSource.startsWith('file:')) throw new CalibInputError(`camera ${c.id}: calibration from video reads recorded files (file: sources), this one is ${c.rtp_config.protocol}; record it first, or give --detections`);
+        const res = c.rtp_config.resolution;
+        cams.push({ id: c.id, file: c.resolvedSource.slice(5), ...(res ? { width: res[0], height: res[1] } : {}), ...(c.rtp_config.fps ? { fps: c.rtp_config.fps } : {}) });
+      }
+      if (cams.length < 2) throw new CalibInputError(`need at least two cameras to calibrate, the config enables ${cams.length}`);
+      say(`2D tracks of the moving target from ${cams.length} recordings (motion front end, tracklets linked per camera)`);
+      const vt = await tracksFromVideo(cams, { onProgress: say, ...(maxSecondsVideo !== undefined ? { maxSeconds: maxSecondsVideo } : {}) });
+      videoStats = vt.stats;
+      dir = join(values.out, 'tracks');
+      mkdirSync(dir, { recursive: true });
+      for (const tr of vt.tracks) {
+        const lines = ['t,x,y'];
+        for (let k = 0; k < tr.t.length; k++) lines.push(`${tr.t[k]!.toFixed(6)},${tr.x[k]!.toFixed(3)},${tr.y[k]!.toFixed(3)}`);
+        writeFileSync(join(dir, `${tr.id}.csv`), `${lines.join('\n')}\n`);
+      }
+    }
 
     const inputs: CalibCameraInput[] = [];
     for (const c of cfg.cameras) {
@@ -166,6 +195,7 @@ export async function calibCommand(argv: string[], io: CliIo = processIo): Promi
       })),
       reprojection_rmse_px: result.reprojectionRmsePx,
       ba_iterations: result.baIterations,
+      ...(videoStats ? { tracks_from_video: videoStats } : {}),
       ...(result.beacon ? { beacon: { offset_s: result.beacon.offsetS, rms_m: result.beacon.rmsM, pairs: result.beacon.pairs, ...(result.beacon.adjusted ? { in_adjustment: { sigma_m: result.beacon.adjusted.sigmaM, reference_drift_ppm: result.beacon.adjusted.referenceDriftPpm } } : {}) } } : {}),
       site_time: `the reference camera's clock as configured (${result.referenceCamera}); image data fix clocks only relative to each other`,
       warnings: result.warnings,

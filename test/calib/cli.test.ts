@@ -76,7 +76,8 @@ test('dvs calib: bad input exits 2 with a clear message', async (t) => {
   const cfg = writeSite(dir, false);
   let c = capture();
   assert.equal(await main(['calib', '--config', cfg, '--out', join(dir, 'o')], c.io), 2);
-  assert.match(c.err.join(''), /--detections is required/);
+  // No --detections: the tracks would come from the videos, which do not exist here.
+  assert.match(c.err.join(''), /camera c1: decoding .*c1\.mkv failed/);
   c = capture();
   assert.equal(await main(['calib', '--config', cfg, '--detections', join(dir, 'nope'), '--out', join(dir, 'o')], c.io), 2);
   assert.match(c.err.join(''), /not a folder/);
