@@ -178,7 +178,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const { values } = parseArgs({ options: { scenario: { type: 'string', default: 'calib-flight' }, keep: { type: 'string' }, noise: { type: 'string' }, 'knot-dt': { type: 'string' }, video: { type: 'boolean' }, sim: { type: 'string' } } });
   const sc = values.scenario === 'spec-1km' ? 'spec-1km' : 'calib-flight';
   const r = await runCalibAcceptance(sc, { ...(values.keep ? { keep: values.keep } : {}), ...(values.noise ? { noisePx: Number(values.noise) } : {}), ...(values['knot-dt'] ? { knotDt: Number(values['knot-dt']) } : {}), ...(values.video ? { video: true } : {}), ...(values.sim ? { simDir: values.sim, video: true } : {}) });
-  console.log(`scenario ${sc}${values.video || values.sim ? ' from video' : ''}: dvs calib ${r.wall_s.toFixed(1)} s, reprojection RMSE ${r.rmse_px.toFixed(3)} px`);
+  console.log(`${values.sim ? `videos in ${values.sim}` : `scenario ${sc}${values.video ? ' from video' : ''}`}: dvs calib ${r.wall_s.toFixed(1)} s, reprojection RMSE ${r.rmse_px.toFixed(3)} px`);
   console.log('camera   rmse_px  clock_err_ms  pos_err_m  sigma_m  f_err_%');
   for (const c of r.cameras) console.log(`${c.id.padEnd(8)} ${c.rmse_px.toFixed(3).padStart(7)} ${c.clock_err_ms.toFixed(3).padStart(13)} ${c.position_err_m.toFixed(3).padStart(10)} ${c.position_sigma_m.toFixed(3).padStart(8)} ${c.focal_err_pct.toFixed(3).padStart(8)}`);
   console.log(`worst: clock ${r.clock_err_max_ms.toFixed(3)} ms, position ${r.position_err_max_m.toFixed(3)} m, focal ${r.focal_err_max_pct.toFixed(3)} %`);
