@@ -40,6 +40,13 @@
  * labels at site time j/21.2514 − 40.13 s with ±0.12 s rms wander (0.63 s worst), reprojection
  * median 7.6 px with that line (pose refit), 6.0 px with the monotone warp (70% of the labels in
  * the path within 20 px), 2.1 px with every label's time free.
+ *
+ * Check with the existing pipeline: cam3.csv re-timed as t = j/21.256 (scratch copy of /tmp/d4/det
+ * in /tmp/vfr/d4r, site.yaml unchanged), `dvs calib … --max-shift 120 --reference cam0 --beacon
+ * /tmp/d4/beacon.csv --beacon-max-shift 300` (66 s): 7 of 7 cameras; cam3 RMSE 3.98 px, 5785/6666
+ * inliers, ENU (−112.9, −77.5, −18.6) m, fx 3234, offset 40.158 s, drift −161 ppm; but the
+ * others get worse (overall 1.04 → 1.97 px, cam0 0.98 → 1.75, cam2 1.66 → 2.44; their β errors
+ * stay within ±0.85 frames): cam3's ±0.12 s time wander pulls the shared path.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
