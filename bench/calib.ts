@@ -28,7 +28,7 @@ import { Rng } from '../src/util/rng.ts';
 const REPORT_ERRORS = [1500, -2000, 800, -1200, 1900, -700, 300];
 
 /** A calibration flight: 4 × 1080p wide-angle cameras on spec-like baselines, a drone flying a wide pattern at 250–650 m for 3 minutes. */
-export function calibFlight(): Record<string, unknown> {
+export function calibFlight(droneSizeM = 0.35): Record<string, unknown> {
   const at = [60, 420, 95];
   const cam = (id: string, enu: number[], fps: number, clock: { offset_ms: number; drift_ppm: number }, fx: number, k1: number, i: number) => {
     const dx = at[0]! - enu[0]!, dy = at[1]! - enu[1]!, dz = at[2]! - enu[2]!;
@@ -51,7 +51,7 @@ export function calibFlight(): Record<string, unknown> {
       cam('cam04', [135, 140, 7], 30, { offset_ms: 45, drift_ppm: 5 }, 1410, -0.08, 3),
     ],
     targets: [{
-      id: 'drone1', class: 'drone', size_m: 0.35, intensity: -60,
+      id: 'drone1', class: 'drone', size_m: droneSizeM, intensity: -60,
       path: [[0, -100, 330, 60], [20, 150, 350, 120], [40, 250, 560, 90], [60, 50, 660, 150], [80, -150, 520, 70], [100, -50, 300, 110],
         [120, 180, 320, 60], [140, 220, 600, 140], [160, -80, 620, 80], [180, 0, 420, 100]],
     }],

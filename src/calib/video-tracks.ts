@@ -38,7 +38,10 @@ export interface LinkOptions {
   maxMissFrames?: number;
   /** Samples a chain needs to be kept (default 30). */
   minSamples?: number;
-  /** Distance a kept chain must have travelled from its start, px (default 20): still noise and a waving flag are not the target. */
+  /**
+   * Distance a kept chain must have travelled from its start, px (default 20), and at least 4 ×
+   * its jitter × √samples: still noise and noise wandering about a spot are not the target.
+   */
   minTravelPx?: number;
 }
 
@@ -63,23 +66,36 @@ export interface VideoTrackStats {
 }
 
 /** Blobs of one frame: camera time and sub-pixel positions. */
-interface FrameBlobs { t: number; u: Float64Array; v: Float64Array }
+export interface FrameBlobs { t: number; u: Float64Array; v: Float64Array }
 
 /**
- * Link per-frame blob positions into chains (see the file comment) and return the camera's
- * track: the longest chain and the further chains, longest first, that overlap none taken.
+ * A kept chain must stray from its start by DIRECTED × its jitter × √samples. Measured on the
+ * 1080p calibration flight (bench/calib.ts --video), camera cam04: 383 chains of ≥ 30 samples,
+ * 14 of them the drone (straying 128–1534 px, jitter 0.6–1.9 px); the others jitter 1.4–5.5 px
+ * about a spot and stray 2–68 px (they are 87 % of the samples).
  */
-export function linkTrack(id: string, frames: ReadonlyArray<FrameBlobs>, o: LinkOptions = {}): { track: Track2D; chains: number; used: number } {
+const DIRECTED = 4;
+
+/** A chain of one blob per frame: camera times and sub-pixel positions. */
+export interface Chain { t: number[]; u: number[]; v: number[] }
+
+/** Link per-frame blob positions into chains (see the file comment); the chains kept (≥ minSamples, ≥ minTravelPx). */
+export function linkChains(frames: ReadonlyArray<FrameBlobs>, o: LinkOptions = {}): Chain[] {
   const gate = o.gatePx ?? 6, maxMiss = o.maxMissFrames ?? 10, minN = o.minSamples ?? 30, minTravel = o.minTravelPx ?? 20;
-  interface Chain { t: number[]; u: number[]; v: number[]; vu: number; vv: number; misses: number }
-  const active: Chain[] = [];
+  interface Live extends Chain { vu: number; vv: number; misses: number }
+  const active: Live[] = [];
   const done: Chain[] = [];
-  const finish = (c: Chain): void => {
+  const finish = (c: Live): void => {
     const n = c.t.length;
     if (n < minN) return;
-    let travel = 0;
+    let travel = 0, j2 = 0;
     for (let k = 1; k < n; k++) travel = Math.max(travel, Math.hypot(c.u[k]! - c.u[0]!, c.v[k]! - c.v[0]!));
-    if (travel >= minTravel) done.push(c);
+    for (let k = 1; k < n - 1; k++) j2 += (c.u[k - 1]! - 2 * c.u[k]! + c.u[k + 1]!) ** 2 + (c.v[k - 1]! - 2 * c.v[k]! + c.v[k + 1]!) ** 2;
+    // Directed motion: a chain of noise that wanders about a spot (codec noise repeating at one
+    // place, a flickering edge) strays like a random walk of its own jitter, ~ J·√n; a target
+    // moves on. J = RMS second difference (px per sample).
+    const jitter = Math.sqrt(j2 / (n - 2));
+    if (travel >= minTravel && travel >= DIRECTED * jitter * Math.sqrt(n)) done.push({ t: c.t, u: c.u, v: c.v });
   };
   for (const f of frames) {
     const nb = f.u.length;
@@ -114,6 +130,15 @@ export function linkTrack(id: string, frames: ReadonlyArray<FrameBlobs>, o: Link
     for (let b = 0; b < nb; b++) if (!blobTaken[b]) active.push({ t: [f.t], u: [f.u[b]!], v: [f.v[b]!], vu: 0, vv: 0, misses: 0 });
   }
   for (const c of active) finish(c);
+  return done;
+}
+
+/**
+ * The camera's track from its frames' blobs: the longest chain and the further chains, longest
+ * first, that overlap none taken.
+ */
+export function linkTrack(id: string, frames: ReadonlyArray<FrameBlobs>, o: LinkOptions = {}): { track: Track2D; chains: number; used: number } {
+  const done = linkChains(frames, o);
   done.sort((a, b) => b.t.length - a.t.length);
   const spans: Array<[number, number]> = [];
   const taken: Chain[] = [];
@@ -132,7 +157,7 @@ export function linkTrack(id: string, frames: ReadonlyArray<FrameBlobs>, o: Link
 }
 
 /** Decode one camera's recording through the front end; the blobs of every frame at sub-pixel positions. */
-async function frontEndBlobs(cam: VideoCamera, camIndex: number, o: VideoTrackOptions, stop: { now: boolean }): Promise<{ frames: FrameBlobs[]; blobs: number }> {
+export async function frontEndBlobs(cam: VideoCamera, camIndex: number, o: VideoTrackOptions, stop: { now: boolean } = { now: false }): Promise<{ frames: FrameBlobs[]; blobs: number }> {
   let { width, height, fps } = cam;
   if (width === undefined || height === undefined || fps === undefined) {
     let p;
