@@ -100,6 +100,13 @@ export interface BaOptions {
    * camera, so every camera's clock, the reference's included, is measured against the log's clock.
    */
   path?: BaPathPrior;
+  /**
+   * Per-camera noise scale (≥ 1; 1 or missing: none): that camera's residuals count as r/s (its
+   * Huber threshold becomes s·huberPx, its weight 1/s²), so a camera whose observations are
+   * known to be worse (a variable-frame-rate phone's timing, a poor lens) pulls the shared path
+   * less. Reported RMSE stays in pixels.
+   */
+  cameraScale?: readonly number[];
   /** Estimate the reference camera's pose and clock too, and drop the scale gauge (only with `path`). */
   freeReference?: boolean;
   maxIterations?: number;
@@ -333,6 +340,7 @@ export function bundleAdjust(cams: BaCamera[], traj: BaTrajectory, obs: BaObserv
   }
   const proj = new Projector();
   const nObs = obs.cam.length;
+  const camScale = cams.map((_, i) => { const v = o.cameraScale?.[i]; return v !== undefined && v > 1 && Number.isFinite(v) ? v : 1; });
   // Path prior samples inside the knot span: knot index and weight (linear interpolation, as the projector).
   const path = o.path;
   const pathJ: number[] = [], pathW: number[] = [], pathI: number[] = [];
@@ -362,7 +370,7 @@ export function bundleAdjust(cams: BaCamera[], traj: BaTrajectory, obs: BaObserv
       if (!proj.eval(cs[ci]!, tj, nk, obs.t[m]!, obs.v[m]!, false)) { cost += huberCost(1e6); continue; }
       const ru = proj.u - obs.u[m]!, rv = proj.v - obs.v[m]!;
       const r2 = ru * ru + rv * rv;
-      cost += huberCost(r2);
+      cost += huberCost(r2 / (camScale[ci]! * camScale[ci]!));
       if (perCam) { perCam.ss[ci] = perCam.ss[ci]! + r2; perCam.n[ci] = perCam.n[ci]! + 1; if (r2 < 9 * huber * huber) perCam.inl[ci] = perCam.inl[ci]! + 1; }
     }
     const K = tj.X;
@@ -404,8 +412,10 @@ export function bundleAdjust(cams: BaCamera[], traj: BaTrajectory, obs: BaObserv
       const ci = obs.cam[m]!;
       if (!proj.eval(cur.cams[ci]!, cur.traj, nk, obs.t[m]!, obs.v[m]!, true)) continue;
       const ru = proj.u - obs.u[m]!, rv = proj.v - obs.v[m]!;
-      const rn = Math.hypot(ru, rv);
-      const wgt = rn <= huber ? 1 : huber / rn;
+      // Residual r/s with Jacobian J/s: gradient and Hessian terms carry 1/s².
+      const sc = camScale[ci]!;
+      const rn = Math.hypot(ru, rv) / sc;
+      const wgt = (rn <= huber ? 1 : huber / rn) / (sc * sc);
       const Jc = proj.Jc, Jk = proj.Jk, cb = ci * P, kb = 3 * proj.j;
       for (let a = 0; a < P; a++) {
         const ja = Jc[a]!, jb = Jc[P + a]!;

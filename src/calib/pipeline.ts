@@ -62,6 +62,12 @@ export interface CalibrateOptions {
    * clock by its line time × the target's mean row.
    */
   lineTimes?: boolean;
+  /**
+   * Weigh each camera by its own noise in the last adjustment pass (default false): a camera
+   * whose RMSE after the pass with intrinsics exceeds the cameras' median counts with residuals
+   * scaled by rms/median (BaOptions.cameraScale), and its outlier cut widens by that factor.
+   */
+  cameraNoiseScale?: boolean;
   /** LM iterations per bundle-adjustment pass (default 60). */
   maxIterations?: number;
   /**
@@ -426,14 +432,31 @@ export function calibrate(inputs: readonly CalibCameraInput[], o: CalibrateOptio
   let lastOpts: BaOptions = { refCamera: refBa, scale, intrinsics: true, principalPoint: o.principalPoint ?? false, huberPx: huber, accSigma, maxIterations: maxIt, ...driftPriors() };
   rep = bundleAdjust(baCams, traj, obs, { ...lastOpts, onIteration: progress('adjust with intrinsics') });
   const err = reprojectionErrors(baCams, traj, obs);
+  let camScale: number[] | undefined;
+  if (o.cameraNoiseScale) {
+    const sorted = rep.rmsPerCamera.slice().sort((a, b) => a - b);
+    const med = sorted[(sorted.length - 1) >> 1]!;
+    camScale = rep.rmsPerCamera.map((r) => (med > 0 && r > med ? r / med : 1));
+    say(`noise scale per camera: ${baIdx.map((i, bi) => `${st[i]!.input.id} ${camScale![bi]!.toFixed(2)}`).join(', ')}`);
+  }
   const cut = Math.max(3 * huber, 4 * rep.rmsPx);
-  const kept = obsAll.filter((_, m) => err[m]! <= cut);
+  const kept = obsAll.filter((r, m) => err[m]! <= cut * (camScale?.[r[0]] ?? 1));
   const lineTimes = (o.lineTimes ?? false) && baCams.some((c) => c.fitLine);
-  if (kept.length < obsAll.length || lineTimes) {
-    if (kept.length < obsAll.length) say(`dropped ${obsAll.length - kept.length} observations over ${cut.toFixed(1)} px`);
+  if (kept.length < obsAll.length || lineTimes || camScale) {
+    if (kept.length < obsAll.length) say(`dropped ${obsAll.length - kept.length} observations over ${cut.toFixed(1)} px${camScale ? ' (× the camera\'s noise scale)' : ''}`);
     obs = mkObs(kept);
-    lastOpts = { ...lastOpts, lineTimes };
+    lastOpts = { ...lastOpts, lineTimes, ...(camScale ? { cameraScale: camScale } : {}) };
     rep = bundleAdjust(baCams, traj, obs, { ...lastOpts, onIteration: progress('final adjustment') });
+    if (camScale) {
+      // The scales came from a pass the noisy camera had already pulled (a good camera's RMSE
+      // rises with it): once more from the weighted result.
+      const sorted = rep.rmsPerCamera.slice().sort((a, b) => a - b);
+      const med = sorted[(sorted.length - 1) >> 1]!;
+      camScale = rep.rmsPerCamera.map((r) => (med > 0 && r > med ? r / med : 1));
+      say(`noise scale per camera, again: ${baIdx.map((i, bi) => `${st[i]!.input.id} ${camScale![bi]!.toFixed(2)}`).join(', ')}`);
+      lastOpts = { ...lastOpts, cameraScale: camScale };
+      rep = bundleAdjust(baCams, traj, obs, { ...lastOpts, onIteration: progress('final adjustment') });
+    }
     if (lineTimes) say(`line times (µs/row): ${baIdx.map((i, bi) => `${st[i]!.input.id} ${(baCams[bi]!.lineS * 1e6).toFixed(1)}`).join(', ')}`);
   }
   say(`bundle adjustment: reprojection RMSE ${rep.rmsPx.toFixed(3)} px`);
