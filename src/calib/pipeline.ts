@@ -432,13 +432,15 @@ export function calibrate(inputs: readonly CalibCameraInput[], o: CalibrateOptio
   let lastOpts: BaOptions = { refCamera: refBa, scale, intrinsics: true, principalPoint: o.principalPoint ?? false, huberPx: huber, accSigma, maxIterations: maxIt, ...driftPriors() };
   rep = bundleAdjust(baCams, traj, obs, { ...lastOpts, onIteration: progress('adjust with intrinsics') });
   const err = reprojectionErrors(baCams, traj, obs);
-  let camScale: number[] | undefined;
-  if (o.cameraNoiseScale) {
-    const sorted = rep.rmsPerCamera.slice().sort((a, b) => a - b);
+  /** Noise scale per camera from a pass's RMSEs: rmse/median above the median, else 1 (announced). */
+  const noiseScales = (rms: readonly number[], label: string): number[] => {
+    const sorted = rms.slice().sort((a, b) => a - b);
     const med = sorted[(sorted.length - 1) >> 1]!;
-    camScale = rep.rmsPerCamera.map((r) => (med > 0 && r > med ? r / med : 1));
-    say(`noise scale per camera: ${baIdx.map((i, bi) => `${st[i]!.input.id} ${camScale![bi]!.toFixed(2)}`).join(', ')}`);
-  }
+    const sc = rms.map((r) => (med > 0 && r > med ? r / med : 1));
+    say(`${label}: ${baIdx.map((i, bi) => `${st[i]!.input.id} ${sc[bi]!.toFixed(2)}`).join(', ')}`);
+    return sc;
+  };
+  let camScale = o.cameraNoiseScale ? noiseScales(rep.rmsPerCamera, 'noise scale per camera') : undefined;
   const cut = Math.max(3 * huber, 4 * rep.rmsPx);
   const kept = obsAll.filter((r, m) => err[m]! <= cut * (camScale?.[r[0]] ?? 1));
   const lineTimes = (o.lineTimes ?? false) && baCams.some((c) => c.fitLine);
@@ -450,10 +452,7 @@ export function calibrate(inputs: readonly CalibCameraInput[], o: CalibrateOptio
     if (camScale) {
       // The scales came from a pass the noisy camera had already pulled (a good camera's RMSE
       // rises with it): once more from the weighted result.
-      const sorted = rep.rmsPerCamera.slice().sort((a, b) => a - b);
-      const med = sorted[(sorted.length - 1) >> 1]!;
-      camScale = rep.rmsPerCamera.map((r) => (med > 0 && r > med ? r / med : 1));
-      say(`noise scale per camera, again: ${baIdx.map((i, bi) => `${st[i]!.input.id} ${camScale![bi]!.toFixed(2)}`).join(', ')}`);
+      camScale = noiseScales(rep.rmsPerCamera, 'noise scale per camera, again');
       lastOpts = { ...lastOpts, cameraScale: camScale };
       rep = bundleAdjust(baCams, traj, obs, { ...lastOpts, onIteration: progress('final adjustment') });
     }
