@@ -20,6 +20,7 @@ import { bundleAdjust, reprojectionErrors, trajectoryAt, type BaCamera, type BaO
 import { estimateClockPair, type ClockSyncResult } from './clock-sync.ts';
 import { syncToTrajectory, trajectorySyncAccepted } from './traj-sync.ts';
 import { alignBeacon, type BeaconLog } from './beacon.ts';
+import { searchTrackRate } from './rate-sync.ts';
 import { CalibFailedError, CalibInputError } from './errors.ts';
 import {
   applySimilarity, essentialLeastSquares, fivePoint, mul3, pnpDlt, ransac, recoverPose, refinePoint, refinePose,
@@ -68,6 +69,12 @@ export interface CalibrateOptions {
    * scaled by rms/median (BaOptions.cameraScale), and its outlier cut widens by that factor.
    */
   cameraNoiseScale?: boolean;
+  /**
+   * For a camera that no clock search finds (neither pairwise nor against the path at the common
+   * frame-rate ratios): search its rate against the path (src/calib/rate-sync.ts; default false;
+   * tens of seconds per such camera). For tracks whose times are frame numbers over a wrong rate.
+   */
+  rateSearch?: boolean;
   /** LM iterations per bundle-adjustment pass (default 60). */
   maxIterations?: number;
   /**
@@ -414,6 +421,18 @@ export function calibrate(inputs: readonly CalibCameraInput[], o: CalibrateOptio
     if (!r || !trajectorySyncAccepted(r, thr / s.f)) {
       s.note = `${s.note ?? 'not registered'}; against the reconstructed path no clock offset within ±${o.maxShiftS ?? 60} s fits a projective camera (best: median ${Number.isFinite(medPx) ? medPx.toFixed(1) : '∞'} px, ${r?.inliers ?? 0}/${r?.paired ?? 0} samples within ${thr} px): irregular frame timestamps (variable frame rate) or a track of something else`;
       say(`clock: ${s.input.id} not found against the path (median ${medPx.toFixed(1)} px)`);
+      // Rate search (opt-in): windows of the track vote for (rate, start) along the path.
+      const rs = o.rateSearch ? searchTrackRate(s.norm, { s0, dt, X: K, valid }) : null;
+      if (o.rateSearch && !rs) say(`clock: ${s.input.id}: the rate search found no rate that several windows agree on`);
+      if (!rs) continue;
+      s.alpha = rs.a; s.beta = rs.b; s.synced = true;
+      tracks[j] = siteTrack(s);
+      say(`clock: ${s.input.id} by the rate search: ${rs.agreeing} of ${rs.windows} windows agree on rate ${rs.a.toFixed(5)} (frames at ${(rs.a / medianInterval(s.norm)).toFixed(3)}/s of site time), offset ${rs.b.toFixed(3)} s, window median ${(rs.medianError * s.f).toFixed(1)} px`);
+      if (!register(j)) { s.synced = false; s.note += `; the rate search's clock (rate ${rs.a.toFixed(4)}) gave no PnP pose`; continue; }
+      delete s.note;
+      warnings.push(`camera ${s.input.id}: clock by the rate search (its track's times run ${rs.a.toFixed(4)}× site time: ${rs.agreeing} of ${rs.windows} windows agree)`);
+      baIdx.push(j); baCams.push(toBa(j)); addObs(j, baCams.length - 1);
+      added++;
       continue;
     }
     s.alpha = r.a; s.beta = r.b; s.synced = true;

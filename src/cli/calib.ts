@@ -18,7 +18,7 @@ import { processIo, UsageError, type CliIo } from './io.ts';
 export const CALIB_USAGE = `usage: dvs calib --config site.yaml [--detections DIR | --max-seconds S] --out OUTDIR [--reference ID]
                  [--max-shift S] [--knot-dt S] [--beacon FILE [--beacon-max-shift S]
                  [--beacon-sigma M | --beacon-anchor-only]] [--principal-point]
-                 [--noise-scale] [--drift-sigma-ppm N | ID=N,…] [--quiet]
+                 [--noise-scale] [--rate-search] [--drift-sigma-ppm N | ID=N,…] [--quiet]
        dvs calib --config site.yaml --sharpness [--detections DIR] --out OUTDIR [--reference ID]
                  [--max-offset-ms N] [--max-seconds S] [--quiet]
   --config           site config: cameras with intrinsics or intrinsics_guess; approx_pose (or pose)
@@ -44,6 +44,9 @@ export const CALIB_USAGE = `usage: dvs calib --config site.yaml [--detections DI
   --noise-scale      in the last adjustment, weigh each camera by its own noise: a camera whose
                      RMSE exceeds the cameras' median counts with residuals scaled by that ratio
                      (a noisy camera pulls the shared path less); default off
+  --rate-search      for a camera no clock search finds: search its frame rate against the path
+                     (windows of its track vote for rate and start); for CSVs whose times are
+                     frame numbers over a wrong rate (variable-rate phones); default off
   --drift-sigma-ppm  Gaussian prior on each camera's clock drift (rate against the reference) toward
                      its configured drift (0: the CSV times are frame number / nominal fps), σ in
                      ppm: one number for every camera, or ID=σ,… for the cameras named (the others
@@ -73,13 +76,13 @@ export async function calibCommand(argv: string[], io: CliIo = processIo): Promi
       options: {
         config: { type: 'string' }, detections: { type: 'string' }, out: { type: 'string' }, reference: { type: 'string' },
         sharpness: { type: 'boolean' }, 'max-offset-ms': { type: 'string' }, 'max-seconds': { type: 'string' },
-        'max-shift': { type: 'string' }, 'knot-dt': { type: 'string' }, beacon: { type: 'string' }, 'beacon-max-shift': { type: 'string' }, 'beacon-sigma': { type: 'string' }, 'beacon-anchor-only': { type: 'boolean' }, 'principal-point': { type: 'boolean' }, 'noise-scale': { type: 'boolean' }, 'drift-sigma-ppm': { type: 'string' }, quiet: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+        'max-shift': { type: 'string' }, 'knot-dt': { type: 'string' }, beacon: { type: 'string' }, 'beacon-max-shift': { type: 'string' }, 'beacon-sigma': { type: 'string' }, 'beacon-anchor-only': { type: 'boolean' }, 'principal-point': { type: 'boolean' }, 'noise-scale': { type: 'boolean' }, 'rate-search': { type: 'boolean' }, 'drift-sigma-ppm': { type: 'string' }, quiet: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
       },
     });
     if (values.help) { io.stdout(CALIB_USAGE); return 0; }
     if (!values.config || !values.out) throw new UsageError('--config and --out are required');
     if (values.sharpness) {
-      for (const o of ['max-shift', 'knot-dt', 'beacon', 'beacon-max-shift', 'beacon-sigma', 'beacon-anchor-only', 'principal-point', 'noise-scale', 'drift-sigma-ppm'] as const) if (values[o] !== undefined) throw new UsageError(`--${o} does not apply with --sharpness`);
+      for (const o of ['max-shift', 'knot-dt', 'beacon', 'beacon-max-shift', 'beacon-sigma', 'beacon-anchor-only', 'principal-point', 'noise-scale', 'rate-search', 'drift-sigma-ppm'] as const) if (values[o] !== undefined) throw new UsageError(`--${o} does not apply with --sharpness`);
       const maxOffsetMs = values['max-offset-ms'] === undefined ? 100 : Number(values['max-offset-ms']);
       if (!(maxOffsetMs > 0 && maxOffsetMs <= 5000)) throw new UsageError(`--max-offset-ms must be a number of milliseconds in (0, 5000], got "${values['max-offset-ms']}"`);
       const maxSeconds = values['max-seconds'] === undefined ? undefined : Number(values['max-seconds']);
@@ -155,7 +158,7 @@ export async function calibCommand(argv: string[], io: CliIo = processIo): Promi
     }
 
     const result = calibrate(inputs, {
-      maxShiftS: maxShift, ...(beacon ? { beacon } : {}), ...(beaconShift !== undefined ? { beaconMaxShiftS: beaconShift } : {}), ...(beaconSigma !== undefined ? { beaconSigmaM: beaconSigma } : {}), ...(values['beacon-anchor-only'] ? { beaconAdjust: false } : {}), ...(knotDt !== undefined ? { knotDtS: knotDt } : {}), principalPoint: values['principal-point'] ?? false, cameraNoiseScale: values['noise-scale'] ?? false,
+      maxShiftS: maxShift, ...(beacon ? { beacon } : {}), ...(beaconShift !== undefined ? { beaconMaxShiftS: beaconShift } : {}), ...(beaconSigma !== undefined ? { beaconSigmaM: beaconSigma } : {}), ...(values['beacon-anchor-only'] ? { beaconAdjust: false } : {}), ...(knotDt !== undefined ? { knotDtS: knotDt } : {}), principalPoint: values['principal-point'] ?? false, cameraNoiseScale: values['noise-scale'] ?? false, rateSearch: values['rate-search'] ?? false,
       ...(driftSigma !== undefined ? { driftSigmaPpm: driftSigma } : {}),
       ...(values.reference !== undefined ? { referenceCamera: values.reference } : {}),
       onProgress: say,

@@ -193,3 +193,28 @@ test('calibrate: a camera whose CSV times were written at the wrong fps (15 fps 
   assert.ok(Math.abs(rel) < 0.002, `c4: clock ${rel * 1000} ms off relative to the reference`);
   assert.ok(Math.abs((1 + r.cameras[3]!.clock.drift_ppm * 1e-6) / (1.2 * truth[3]!.clock.a) - 1) < 2e-5, `c4 rate ${r.cameras[3]!.clock.drift_ppm} ppm`);
 });
+
+test('calibrate rateSearch: a camera that ran at 21.3 frames/s but whose CSV counts frames at 30 is found by the rate search, and only with it', () => {
+  const { inputs, truth } = claimed(5);
+  // c4 really runs at 21.3 frames/s (no common rate): frame k at k/21.3 on its clock, written k/30.
+  const rc = { ...rig()[3]!, fps: 21.3 };
+  const tr = observe(rc, 100, 190, 0.5, 33);
+  const scale = 21.3 / 30;
+  inputs[3] = { ...inputs[3]!, track: { ...tr, t: tr.t.map((v) => v * scale) }, clock: { offset_ms: 0, drift_ppm: 0 } };
+  const plain = calibrate(inputs, { referenceCamera: 'c1' });
+  assert.equal(plain.cameras[3]!.calibrated, false, 'without the rate search c4 is left out');
+  const msgs: string[] = [];
+  const r = calibrate(inputs, { referenceCamera: 'c1', rateSearch: true, onProgress: (m) => msgs.push(m) });
+  assert.ok(msgs.some((m) => m.startsWith('clock: c4 by the rate search')), msgs.filter((m) => m.startsWith('clock')).join('\n'));
+  assert.ok(r.cameras.every((c) => c.calibrated));
+  assert.ok(r.warnings.some((w) => w.startsWith('camera c4: clock by the rate search')));
+  assert.ok(r.reprojectionRmsePx < 1, `rmse ${r.reprojectionRmsePx}`);
+  // Written-time clock of c4 against the truth × scale, relative to the reference at mid-window.
+  const errAt = (i: number, s: number, k: number): number => {
+    const c = r.cameras[i]!;
+    return (1 + c.clock.drift_ppm * 1e-6) * s + c.clock.offset_ms / 1000 - k * truth[i]!.clock.cameraTime(s);
+  };
+  const rel = (errAt(3, 145, scale) - scale * errAt(0, 145, 1)) / scale;
+  assert.ok(Math.abs(rel) < 0.003, `c4: clock ${rel * 1000} ms off relative to the reference`);
+  assert.ok(Math.abs((1 + r.cameras[3]!.clock.drift_ppm * 1e-6) / (scale * truth[3]!.clock.a) - 1) < 5e-5, `c4 rate ${r.cameras[3]!.clock.drift_ppm} ppm`);
+});
