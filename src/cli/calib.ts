@@ -67,6 +67,8 @@ See docs/CALIB.md.
 `;
 
 const r6 = (v: number): number => Math.round(v * 1e6) / 1e6;
+/** The site config's bound on clock.drift_ppm (src/config/schema.ts). */
+const CLOCK_DRIFT_LIMIT_PPM = 1e5;
 
 export async function calibCommand(argv: string[], io: CliIo = processIo): Promise<number> {
   const t0 = performance.now();
@@ -179,7 +181,10 @@ export async function calibCommand(argv: string[], io: CliIo = processIo): Promi
           fx: r6(k.fx), fy: r6(k.fy), cx: r6(k.cx), cy: r6(k.cy), k1: r6(k.k1), k2: r6(k.k2),
           ...(k.p1 !== undefined ? { p1: k.p1 } : {}), ...(k.p2 !== undefined ? { p2: k.p2 } : {}), ...(k.k3 !== undefined ? { k3: k.k3 } : {}),
         };
-        out.clock = { offset_ms: r6(r.clock.offset_ms), drift_ppm: r6(r.clock.drift_ppm) };
+        // A rate more than 10 % off is the CSV's time base (frame numbers over a wrong fps), not
+        // a camera clock, and outside what a site config accepts: keep the configured clock.
+        if (Math.abs(r.clock.drift_ppm) <= CLOCK_DRIFT_LIMIT_PPM) out.clock = { offset_ms: r6(r.clock.offset_ms), drift_ppm: r6(r.clock.drift_ppm) };
+        else io.stderr(`dvs calib: warning: camera ${out.id}: its track's times run ${(1 + r.clock.drift_ppm * 1e-6).toFixed(5)}× site time, the CSV's time base rather than the camera's clock: site.yaml keeps the configured clock, report.json has the estimate\n`);
       }
     });
     const elapsed = (performance.now() - t0) / 1000;
