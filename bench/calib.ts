@@ -7,12 +7,14 @@
  * clock), positions after a similarity alignment.
  *
  *   node --import tsx bench/calib.ts [--scenario calib-flight|spec-1km] [--keep DIR] [--noise PX] [--knot-dt S]
- *   node --import tsx bench/calib.ts --video [--sim DIR] [--keep DIR]
+ *   node --import tsx bench/calib.ts --video [--drone-size M] [--sim DIR] [--keep DIR]
  *
  * --video: the whole pipeline instead: `dvs sim` renders the videos (4 × 1080p H.264, 3 min:
  * 15–25 min on 2 cores; --sim DIR reuses a folder a previous run rendered into DIR/sim), and
  * `dvs calib` without --detections takes the target's 2D tracks from them (motion front end,
- * image-plane chains). Its wall time then includes decoding the videos.
+ * image-plane chains). Its wall time then includes decoding the videos. --drone-size M changes the
+ * calibration flight's drone (default 0.35 m: too faint at 250–650 m for video calibration; 0.8 m
+ * calibrates, docs/CALIB.md).
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -86,12 +88,12 @@ export interface CalibAcceptance {
   cameras: Array<{ id: string; rmse_px: number; clock_err_ms: number; position_err_m: number; focal_err_pct: number; position_sigma_m: number }>;
 }
 
-export async function runCalibAcceptance(scenario: 'calib-flight' | 'spec-1km', opts: { keep?: string; noisePx?: number; knotDt?: number; video?: boolean; simDir?: string } = {}): Promise<CalibAcceptance> {
+export async function runCalibAcceptance(scenario: 'calib-flight' | 'spec-1km', opts: { keep?: string; noisePx?: number; knotDt?: number; video?: boolean; simDir?: string; droneSizeM?: number } = {}): Promise<CalibAcceptance> {
   const dir = opts.keep ?? mkdtempSync(join(tmpdir(), 'dvs-calib-bench-'));
   mkdirSync(dir, { recursive: true });
   const quiet = { stdout: () => {}, stderr: () => {} };
   try {
-    const scen = scenario === 'spec-1km' ? spec1km() : calibFlight();
+    const scen = scenario === 'spec-1km' ? spec1km() : calibFlight(opts.droneSizeM);
     writeFileSync(join(dir, 'scenario.yaml'), stringify(scen));
     const sim = opts.simDir ?? join(dir, 'sim');
     if (!opts.simDir) {
@@ -175,9 +177,9 @@ export async function benchCalib(): Promise<Record<string, number>> {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const { values } = parseArgs({ options: { scenario: { type: 'string', default: 'calib-flight' }, keep: { type: 'string' }, noise: { type: 'string' }, 'knot-dt': { type: 'string' }, video: { type: 'boolean' }, sim: { type: 'string' } } });
+  const { values } = parseArgs({ options: { scenario: { type: 'string', default: 'calib-flight' }, keep: { type: 'string' }, noise: { type: 'string' }, 'knot-dt': { type: 'string' }, video: { type: 'boolean' }, sim: { type: 'string' }, 'drone-size': { type: 'string' } } });
   const sc = values.scenario === 'spec-1km' ? 'spec-1km' : 'calib-flight';
-  const r = await runCalibAcceptance(sc, { ...(values.keep ? { keep: values.keep } : {}), ...(values.noise ? { noisePx: Number(values.noise) } : {}), ...(values['knot-dt'] ? { knotDt: Number(values['knot-dt']) } : {}), ...(values.video ? { video: true } : {}), ...(values.sim ? { simDir: values.sim, video: true } : {}) });
+  const r = await runCalibAcceptance(sc, { ...(values.keep ? { keep: values.keep } : {}), ...(values.noise ? { noisePx: Number(values.noise) } : {}), ...(values['knot-dt'] ? { knotDt: Number(values['knot-dt']) } : {}), ...(values.video ? { video: true } : {}), ...(values.sim ? { simDir: values.sim, video: true } : {}), ...(values['drone-size'] ? { droneSizeM: Number(values['drone-size']) } : {}) });
   console.log(`${values.sim ? `videos in ${values.sim}` : `scenario ${sc}${values.video ? ' from video' : ''}`}: dvs calib ${r.wall_s.toFixed(1)} s, reprojection RMSE ${r.rmse_px.toFixed(3)} px`);
   console.log('camera   rmse_px  clock_err_ms  pos_err_m  sigma_m  f_err_%');
   for (const c of r.cameras) console.log(`${c.id.padEnd(8)} ${c.rmse_px.toFixed(3).padStart(7)} ${c.clock_err_ms.toFixed(3).padStart(13)} ${c.position_err_m.toFixed(3).padStart(10)} ${c.position_sigma_m.toFixed(3).padStart(8)} ${c.focal_err_pct.toFixed(3).padStart(8)}`);
