@@ -535,8 +535,7 @@ export function calibrate(inputs: readonly CalibCameraInput[], o: CalibrateOptio
         }
         return { rms: Math.sqrt(ss / Math.max(1, np)), np };
       };
-      const bOpts: BaOptions = { ...lastOpts, accSigma: accSigma * al.T.s, freeReference: true, path };
-      rep = bundleAdjust(baCams, traj, obs, { ...bOpts, onIteration: progress('adjust with the beacon') });
+      rep = bundleAdjust(baCams, traj, obs, { ...lastOpts, accSigma: accSigma * al.T.s, freeReference: true, path, onIteration: progress('adjust with the beacon') });
       sigmaScale = 1; // that pass ran in ENU metres: its σ need no scaling
       const fit = pathRms();
       // Site time is the reference camera's clock again: s' = (a_r·s + b_r − b₀)/a₀.

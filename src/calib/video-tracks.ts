@@ -157,7 +157,7 @@ export function linkTrack(id: string, frames: ReadonlyArray<FrameBlobs>, o: Link
 }
 
 /** Decode one camera's recording through the front end; the blobs of every frame at sub-pixel positions. */
-export async function frontEndBlobs(cam: VideoCamera, camIndex: number, o: VideoTrackOptions, stop: { now: boolean } = { now: false }): Promise<{ frames: FrameBlobs[]; blobs: number }> {
+async function frontEndBlobs(cam: VideoCamera, camIndex: number, o: VideoTrackOptions, stop: { now: boolean }): Promise<{ frames: FrameBlobs[]; blobs: number }> {
   let { width, height, fps } = cam;
   if (width === undefined || height === undefined || fps === undefined) {
     let p;

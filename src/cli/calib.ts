@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
 import { refineSiteClocks } from '../calib/sharpness/index.ts';
 import { CalibFailedError, CalibInputError, calibrate, parseBeaconCsv, parseTrackCsv, tracksFromVideo, type CalibCameraInput, type VideoCamera, type VideoTrackStats } from '../calib/index.ts';
-import { ConfigError, loadSiteConfig, parseSiteConfig, toSiteConfigInput, type SiteConfig } from '../config/index.ts';
+import { CLOCK_DRIFT_LIMIT_PPM, ConfigError, loadSiteConfig, parseSiteConfig, toSiteConfigInput, type SiteConfig } from '../config/index.ts';
 import { processIo, UsageError, type CliIo } from './io.ts';
 
 export const CALIB_USAGE = `usage: dvs calib --config site.yaml [--detections DIR | --max-seconds S] --out OUTDIR [--reference ID]
@@ -67,8 +67,6 @@ See docs/CALIB.md.
 `;
 
 const r6 = (v: number): number => Math.round(v * 1e6) / 1e6;
-/** The site config's bound on clock.drift_ppm (src/config/schema.ts). */
-const CLOCK_DRIFT_LIMIT_PPM = 1e5;
 
 export async function calibCommand(argv: string[], io: CliIo = processIo): Promise<number> {
   const t0 = performance.now();

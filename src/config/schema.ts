@@ -48,10 +48,13 @@ export const RollingShutterSchema = closed({
   direction: Type.Enum(['down', 'up'], { default: 'down' }),
 });
 
+/** Largest |clock.drift_ppm| a site config accepts (±10 %: beyond it a "drift" is a wrong frame rate, not a clock). */
+export const CLOCK_DRIFT_LIMIT_PPM = 1e5;
+
 export const ClockSchema = closed({
   /** camera_time = (1 + drift_ppm·1e-6)·site_time + offset_ms/1000 */
   offset_ms: Type.Number({ default: 0 }),
-  drift_ppm: Type.Number({ minimum: -1e5, maximum: 1e5, default: 0 }),
+  drift_ppm: Type.Number({ minimum: -CLOCK_DRIFT_LIMIT_PPM, maximum: CLOCK_DRIFT_LIMIT_PPM, default: 0 }),
 });
 
 export const PROTOCOLS = ['rtp_udp', 'rtp_tcp', 'rtsp', 'webrtc', 'file'] as const;
